@@ -1,0 +1,84 @@
+// The engine's one catalogue of errors (STYLE.md, "Errors"): a stable code, the
+// message a user reads, and the HTTP status the Docker API answers with. Code
+// branches on `err.code`, never on message text; context goes in `cause`.
+// Only api/ turns `status` into a response.
+//
+// Add an entry here rather than throwing a bare Error from engine code.
+
+export const ErrorCatalogue = {
+  // generic
+  INVALID_ARGUMENT: { status: 400, message: (what: string) => `invalid argument: ${what}` },
+  INTERNAL: { status: 500, message: (what: string) => `internal error: ${what}` },
+  NOT_ROOT: {
+    status: 500,
+    message: (what: string) => `${what} needs root for now (rootless mode is not implemented yet); run as root`,
+  },
+  // containers
+  CONTAINER_NOT_FOUND: { status: 404, message: (id: string) => `No such container: ${id}` },
+  CONTAINER_EXISTS: {
+    status: 409,
+    message: (id: string) => `Conflict. A container with id ${id} already exists.`,
+  },
+  CONTAINER_NOT_RUNNING: { status: 409, message: (id: string) => `Container ${id} is not running` },
+  CONTAINER_RUNNING: {
+    status: 409,
+    message: (id: string) =>
+      `cannot remove container "${id}": container is running: stop the container before removing or force remove`,
+  },
+  CONTAINER_PAUSED: {
+    status: 409,
+    message: (id: string) => `Container ${id} is paused, unpause the container before stopping or killing`,
+  },
+  CONTAINER_NOT_PAUSED: { status: 409, message: (id: string) => `Container ${id} is not paused` },
+  CONTAINER_BUSY: {
+    status: 409,
+    message: (id: string) => `Container ${id} is busy with another operation; try again`,
+  },
+  INVALID_CONFIG: { status: 400, message: (what: string) => `invalid container configuration: ${what}` },
+  // runtime and shim
+  SHIM_FAILED: {
+    status: 500,
+    message: (what: string) => `the container monitor (wharf-shim) failed: ${what}`,
+  },
+  RUNTIME_FAILED: { status: 500, message: (what: string) => `OCI runtime error: ${what}` },
+  BINARY_NOT_FOUND: {
+    status: 500,
+    message: (path: string) => `${path} not found; build it with \`npm run build:native\``,
+  },
+  ATTACH_FAILED: { status: 500, message: (what: string) => `attach failed: ${what}` },
+  EXEC_NOT_FOUND: { status: 404, message: (id: string) => `No such exec instance: ${id}` },
+  // storage
+  ROOTFS_FAILED: { status: 500, message: (what: string) => `preparing the container filesystem failed: ${what}` },
+  STORE_CORRUPT: {
+    status: 500,
+    message: (what: string) => `the engine's store is damaged: ${what}; remove the entry or restore it`,
+  },
+} as const satisfies Record<string, { status: number; message: (arg: string) => string }>;
+
+export type ErrorCode = keyof typeof ErrorCatalogue;
+
+export class WharfError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+
+  constructor(code: ErrorCode, arg: string, options?: { cause?: unknown }) {
+    super(ErrorCatalogue[code].message(arg), options);
+    this.name = 'WharfError';
+    this.code = code;
+    this.status = ErrorCatalogue[code].status;
+  }
+}
+
+/** Shorthand: `throw wharfError('CONTAINER_NOT_FOUND', id)`. */
+export function wharfError(code: ErrorCode, arg: string, cause?: unknown): WharfError {
+  return new WharfError(code, arg, cause === undefined ? undefined : { cause });
+}
+
+export function isWharfError(err: unknown, code?: ErrorCode): err is WharfError {
+  return err instanceof WharfError && (code === undefined || err.code === code);
+}
+
+/** True for an fs error with the given errno code (ENOENT, ESRCH, ...). */
+export function isErrno(err: unknown, code: string): boolean {
+  return typeof err === 'object' && err !== null && (err as NodeJS.ErrnoException).code === code;
+}

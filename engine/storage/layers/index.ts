@@ -1,0 +1,51 @@
+// Layer store: each layer is extracted once into layers/<chainID>/diff and
+// shared by every image that has it (DESIGN.md, on-disk layout).
+//
+// Lifecycle: extract() streams a layer tar (gzip, zstd or plain) through the
+// diffID hash into a confined extraction helper writing a temp dir, then
+// renames it to layers/<chainID>/ only when the diffID is the expected one.
+// A failed or interrupted extract leaves nothing under layers/<chainID>.
+// Layers are reference-counted by images (acquire/release); release of the
+// last reference removes the directory.
+import type { Readable } from 'node:stream';
+
+export type Digest = `sha256:${string}`;
+export type Compression = 'gzip' | 'zstd' | 'none';
+
+export interface ExtractOptions {
+  /** chainID of the layer below, or null for the bottom layer. */
+  parentChainID: Digest | null;
+  /** When known (from the image config), extraction fails unless it matches. */
+  expectedDiffID?: Digest;
+  /** Omitted: detected from the stream's magic bytes. */
+  compression?: Compression;
+  signal?: AbortSignal;
+  /** Called with uncompressed bytes written so far. */
+  onProgress?: (bytes: number) => void;
+}
+
+export interface LayerInfo {
+  chainID: Digest;
+  diffID: Digest;
+  parentChainID: Digest | null;
+  /** Size of the extracted content in bytes. */
+  size: number;
+}
+
+export interface LayerStore {
+  /** ChainID as Docker computes it: bottom = diffID; next = sha256(parent + " " + diffID). */
+  chainID(parentChainID: Digest | null, diffID: Digest): Digest;
+  has(chainID: Digest): Promise<boolean>;
+  get(chainID: Digest): Promise<LayerInfo | undefined>;
+  /** Absolute path of layers/<chainID>/diff (for overlay lowerdir). */
+  diffDir(chainID: Digest): string;
+  extract(input: Readable, opts: ExtractOptions): Promise<LayerInfo>;
+  /** A plain tar of the layer's content with whiteouts as .wh. entries (save, push of committed layers). */
+  tar(chainID: Digest): Readable;
+  acquire(chainID: Digest): Promise<void>;
+  /** Drops one reference; removes the layer when none is left. */
+  release(chainID: Digest): Promise<void>;
+  list(): Promise<LayerInfo[]>;
+  /** Removes temp dirs a crash left behind. */
+  cleanup(): Promise<void>;
+}
