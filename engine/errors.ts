@@ -11,7 +11,8 @@ export const ErrorCatalogue = {
   INTERNAL: { status: 500, message: (what: string) => `internal error: ${what}` },
   NOT_ROOT: {
     status: 500,
-    message: (what: string) => `${what} needs root for now (rootless mode is not implemented yet); run as root`,
+    message: (what: string) =>
+      `${what} needs root for now (rootless mode is not implemented yet); run as root`,
   },
   // containers
   CONTAINER_NOT_FOUND: { status: 404, message: (id: string) => `No such container: ${id}` },
@@ -45,13 +46,69 @@ export const ErrorCatalogue = {
     status: 500,
     message: (path: string) => `${path} not found; build it with \`npm run build:native\``,
   },
+  CGROUP_NOT_FOUND: { status: 500, message: (what: string) => `container cgroup not found: ${what}` },
   ATTACH_FAILED: { status: 500, message: (what: string) => `attach failed: ${what}` },
   EXEC_NOT_FOUND: { status: 404, message: (id: string) => `No such exec instance: ${id}` },
   // storage
-  ROOTFS_FAILED: { status: 500, message: (what: string) => `preparing the container filesystem failed: ${what}` },
+  ROOTFS_FAILED: {
+    status: 500,
+    message: (what: string) => `preparing the container filesystem failed: ${what}`,
+  },
   STORE_CORRUPT: {
     status: 500,
     message: (what: string) => `the engine's store is damaged: ${what}; remove the entry or restore it`,
+  },
+  /** The argument is "expected sha256:… got sha256:…". */
+  LAYER_DIGEST_MISMATCH: {
+    status: 500,
+    message: (what: string) => `layer digest mismatch: ${what}; the layer was not stored, retry the pull`,
+  },
+  /** A layer tar that is malformed, hostile or over a limit; the argument names the member. */
+  LAYER_INVALID: {
+    status: 500,
+    message: (what: string) => `invalid layer: ${what}; nothing of it was stored`,
+  },
+  LAYER_NOT_FOUND: { status: 404, message: (id: string) => `layer not found: ${id}` },
+  // images and registry
+  INVALID_REFERENCE: {
+    status: 400,
+    message: (what: string) => `invalid reference format${what ? `: ${what}` : ''}`,
+  },
+  IMAGE_NOT_FOUND: { status: 404, message: (ref: string) => `No such image: ${ref}` },
+  /** rmi conflicts; the argument is Docker's text after "conflict: " (docker-api.md). */
+  IMAGE_CONFLICT: { status: 409, message: (what: string) => `conflict: ${what}` },
+  ARCHIVE_INVALID: {
+    status: 400,
+    message: (what: string) => `invalid image archive: ${what}; nothing was loaded`,
+  },
+  LAYER_NOT_REPRODUCIBLE: {
+    status: 500,
+    message: (what: string) =>
+      `cannot save layer ${what}: its original tar is not in the content store and the extracted content does not reproduce its diffID`,
+  },
+  MANIFEST_UNKNOWN: {
+    status: 404,
+    message: (ref: string) => `manifest for ${ref} not found: manifest unknown: manifest unknown`,
+  },
+  MANIFEST_INVALID: { status: 500, message: (what: string) => `invalid manifest: ${what}` },
+  NO_MATCHING_PLATFORM: {
+    status: 404,
+    message: (what: string) => `no matching manifest for ${what} in the manifest list entries`,
+  },
+  DIGEST_MISMATCH: {
+    status: 500,
+    message: (what: string) =>
+      `digest mismatch: ${what}; the registry or a proxy served corrupted content, retry the pull`,
+  },
+  REGISTRY_UNAUTHORIZED: {
+    status: 401,
+    message: (what: string) =>
+      `${what}: authentication required or access denied; run \`docker login\` for this registry`,
+  },
+  REGISTRY_ERROR: { status: 500, message: (what: string) => `registry error: ${what}` },
+  REGISTRY_UNREACHABLE: {
+    status: 500,
+    message: (what: string) => `cannot reach the registry: ${what}`,
   },
 } as const satisfies Record<string, { status: number; message: (arg: string) => string }>;
 

@@ -26,7 +26,10 @@ export const ROOTFUL_EXEC_ROOT = '/run/wharf';
  * $WHARF_EXEC_ROOT, then the defaults for the current user (rootful: /var/lib/wharf
  * and /run/wharf; rootless: $XDG_DATA_HOME/wharf and $XDG_RUNTIME_DIR/wharf, as Podman).
  */
-export function resolveEnginePaths(opts: EnginePathOptions = {}, env: NodeJS.ProcessEnv = process.env): EnginePaths {
+export function resolveEnginePaths(
+  opts: EnginePathOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): EnginePaths {
   const rootful = process.getuid?.() === 0;
   const dataDefault = rootful
     ? ROOTFUL_DATA_ROOT

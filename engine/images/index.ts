@@ -18,6 +18,8 @@ export interface ContentStore {
   /** Streams input to the store; rejects (and removes the temp file) when the digest differs. */
   ingest(input: Readable, expected: Digest, opts?: { size?: number; signal?: AbortSignal }): Promise<void>;
   put(data: Buffer): Promise<Digest>;
+  /** Streams local content (not from the network) in and stores it under the digest it hashes to. */
+  add(input: Readable, opts?: { signal?: AbortSignal }): Promise<{ digest: Digest; size: number }>;
   delete(digest: Digest): Promise<void>;
   cleanup(): Promise<void>;
 }
@@ -41,7 +43,13 @@ export interface ImageConfig {
     StopSignal?: string;
   };
   rootfs: { type: 'layers'; diff_ids: Digest[] };
-  history?: { created?: string; created_by?: string; comment?: string; empty_layer?: boolean; author?: string }[];
+  history?: {
+    created?: string;
+    created_by?: string;
+    comment?: string;
+    empty_layer?: boolean;
+    author?: string;
+  }[];
 }
 
 export interface ImageRecord {

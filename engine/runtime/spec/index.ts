@@ -12,7 +12,9 @@
 
 export type * from './docker-types.js';
 export type * from './oci-types.js';
-export { buildOciSpec, type BuildOciSpecOptions } from './build.js';
+export { buildOciSpec, mergeImageConfig, type BuildOciSpecOptions } from './build.js';
+export { compileSeccomp, defaultSeccompRules, type SeccompProfile, type SeccompRule } from './seccomp.js';
+export type { VolumeResolver } from './mounts.js';
 export {
   DEFAULT_CAPABILITIES,
   ALL_CAPABILITIES,

@@ -7,6 +7,14 @@
 // A failed or interrupted extract leaves nothing under layers/<chainID>.
 // Layers are reference-counted by images (acquire/release); release of the
 // last reference removes the directory.
+//
+// extract() contract for callers: if the input stream errors, the layer is
+// discarded and the error is rethrown (a WharfError as is, e.g. a blob
+// DIGEST_MISMATCH from a verifying stream, which must error rather than end);
+// when the layer is already present (expectedDiffID given) the input is
+// destroyed unread. cleanup() must run only when no extract() is in flight
+// (engine start). Implementation: layer-store.ts (createLayerStore), the
+// confined helper driver: untar.ts, fixtures for tests: testing.ts.
 import type { Readable } from 'node:stream';
 
 export type Digest = `sha256:${string}`;
@@ -45,7 +53,13 @@ export interface LayerStore {
   acquire(chainID: Digest): Promise<void>;
   /** Drops one reference; removes the layer when none is left. */
   release(chainID: Digest): Promise<void>;
+  /** Current reference count (0 for an unknown or unreferenced layer). */
+  refs(chainID: Digest): Promise<number>;
   list(): Promise<LayerInfo[]>;
   /** Removes temp dirs a crash left behind. */
   cleanup(): Promise<void>;
 }
+
+export { createLayerStore, chainIDOf, chainIDsOf, type LayerStoreOptions } from './layer-store.js';
+export { tarDirectory, DEFAULT_UNTAR_LIMITS, type TarDirectoryOptions, type UntarLimits } from './untar.js';
+export { importRootfsTar, exportMerged, type ImportOptions } from './import-export.js';

@@ -41,6 +41,15 @@ int wharf_cgroup_rmdir (const char *dir, wharf_error_t *err);
 /* Sleeps ms milliseconds. */
 void wharf_cgroup_sleep_ms (unsigned ms);
 
+/* <fs_root>/<controller>/<path>; NULL when must_exist and the controller
+ * is not mounted (or on ENOMEM). */
+char *wharf_cgroup_v1_dir (struct wharf_cgroup *cg, const char *controller, bool must_exist);
+int wharf_cgroup_v1_apply (struct wharf_cgroup *cg, const struct wharf_resources *r, wharf_error_t *err);
+
+/* <fs_root>/<path> on a cgroup2 host. */
+char *wharf_cgroup_v2_dir (struct wharf_cgroup *cg);
+int wharf_cgroup_v2_apply (struct wharf_cgroup *cg, const struct wharf_resources *r, wharf_error_t *err);
+
 /* Attaches a BPF_PROG_TYPE_CGROUP_DEVICE program implementing rules to the
  * cgroup2 directory dir, replacing the one a previous call attached
  * (cgroup-v2-devices.c). */

@@ -155,7 +155,7 @@ wharf_cgroup_rmdir (const char *dir, wharf_error_t *err)
     {
       if (rmdir (dir) == 0 || errno == ENOENT)
         return 0;
-      if (errno != EBUSY || i >= 200)
+      if (errno != EBUSY || i >= 100)
         return wharf_make_error (err, errno, "rmdir `%s`", dir);
       wharf_cgroup_sleep_ms (10);
     }

@@ -37,6 +37,9 @@ struct wharf_resources
   /* linux.resources.devices: allow/deny rules, applied in order. */
   struct wharf_device_rule *devices;
   size_t n_devices;
+  /* blockIO.weightDevice entries ("MAJ:MIN weight"); extension. */
+  struct wharf_blkio_device *weight_device;
+  size_t n_weight_device;
 };
 
 struct wharf_device_rule

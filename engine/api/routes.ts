@@ -1,0 +1,16 @@
+// Every endpoint the API serves, by resource (one file each).
+import type { Engine } from './engine.js';
+import { Router } from './router.js';
+import { systemRoutes } from './system.js';
+import { containerRoutes } from './containers.js';
+import { containerIoRoutes } from './container-io.js';
+import { execRoutes } from './exec.js';
+
+export function buildRouter(e: Engine): Router {
+  const r = new Router();
+  systemRoutes(r, e);
+  containerRoutes(r, e);
+  containerIoRoutes(r, e);
+  execRoutes(r, e);
+  return r;
+}

@@ -1,0 +1,51 @@
+// Last line of defence on remove: the OCI runtime's delete removes the
+// container's cgroup, but a runtime that crashed half-way can leave empty
+// directories behind. This removes <mount>/<cgroupsPath> from every cgroup
+// hierarchy (v1 controllers and a v2 mount alike); rmdir only succeeds on
+// an empty cgroup, so it never touches one with processes.
+import { readFile, rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isErrno } from '../errors.js';
+
+/** Mount points of every cgroup / cgroup2 hierarchy, from /proc/self/mountinfo. */
+export async function cgroupMounts(): Promise<string[]> {
+  const info = await readFile('/proc/self/mountinfo', 'utf8');
+  const out = new Set<string>();
+  for (const line of info.split('\n')) {
+    const sep = line.indexOf(' - ');
+    if (sep < 0) continue;
+    const fstype = line.slice(sep + 3).split(' ')[0];
+    if (fstype !== 'cgroup' && fstype !== 'cgroup2') continue;
+    const mountPoint = line.split(' ')[4];
+    if (mountPoint) out.add(mountPoint.replace(/\\040/g, ' '));
+  }
+  return [...out];
+}
+
+/** Paths of `cgroupsPath` (e.g. /wharf/<id>) that still exist. */
+export async function existingCgroupDirs(cgroupsPath: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const m of await cgroupMounts()) {
+    const dir = join(m, cgroupsPath);
+    try {
+      await readFile(join(dir, 'cgroup.procs'));
+      out.push(dir);
+    } catch {
+      // not there
+    }
+  }
+  return out;
+}
+
+/** Removes empty leftovers; returns the directories that could not be removed. */
+export async function removeCgroupLeftovers(cgroupsPath: string): Promise<string[]> {
+  const stuck: string[] = [];
+  for (const dir of await existingCgroupDirs(cgroupsPath)) {
+    try {
+      await rmdir(dir);
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT')) stuck.push(dir);
+    }
+  }
+  return stuck;
+}

@@ -1,0 +1,4 @@
+import { createOverlayStorage } from './overlay.js';
+import { storageConformance } from './testsuite.js';
+
+storageConformance('overlay', createOverlayStorage);
