@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'native/build/', 'dist/', 'test-results/', 'app/renderer/dist/'] },
+  { ignores: ['node_modules/', 'native/build/', '**/dist/', 'test-results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

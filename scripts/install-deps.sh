@@ -14,4 +14,4 @@ $SUDO apt-get install -y --no-install-recommends \
   libseccomp-dev libcjson-dev libarchive-dev \
   busybox-static iproute2 procps util-linux \
   docker-registry skopeo umoci runc \
-  apache2-utils openssl ca-certificates tmux jq
+  apache2-utils openssl ca-certificates tmux jq conmon

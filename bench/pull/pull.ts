@@ -9,7 +9,7 @@
 //   skopeo copy docker://... dir:...           transfer only: the reference
 //   wharf pull, empty store                     download + verify + extract
 //   wharf pull, bottom half of the layers present
-//   wharf pull, store-then-extract mode (for comparison with the default tee)
+//   wharf pull, tee mode (for comparison with the default store-then-extract)
 // Reports the median of N runs in seconds and MB/s of compressed bytes.
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -167,7 +167,7 @@ async function main(): Promise<void> {
       await rm(dest, { recursive: true, force: true });
       add('wharf pull, empty store', await wharf({}));
       add('wharf pull, half the layers present', await wharf({}, `${reg.host}/bench/img:half`));
-      add('wharf pull, store-then-extract mode', await wharf({ mode: 'store' }));
+      add('wharf pull, tee mode (extract while downloading)', await wharf({ mode: 'tee' }));
       if (haveDocker) {
         add(
           'docker pull',

@@ -2,6 +2,8 @@
 // keys) and logs (follow, since, until, timestamps, tail, stdout/stderr).
 // Non-TTY output is multiplexed (8-byte frames); a TTY's is raw.
 import { watch } from 'node:fs';
+import { join } from 'node:path';
+import { connectAttach } from './attach-adapter.js';
 import type { Readable } from 'node:stream';
 import type { ContainerRecord, LogEntry } from '../runtime/index.js';
 import { badRequest, conflict } from './errors.js';
@@ -133,7 +135,7 @@ async function attach(e: Engine, ctx: RequestCtx): Promise<void> {
   }
   // The body (dockerode sends its options) is not stdin: drop it first.
   await ctx.json<unknown>().catch(() => undefined);
-  const client = stream ? await e.runtime.attach(rec.id) : undefined;
+  const client = stream ? await connectAttach(join(e.runtime.stateDir(rec.id), 'attach.sock')) : undefined;
   const tty = rec.config.Tty === true;
   const h = ctx.reply.hijack(streamType(tty, ctx.version));
   const sink = new OutputSink(h.output, !tty);

@@ -1,5 +1,7 @@
 // Container lifecycle endpoints: create, list, inspect, start, stop,
 // restart, kill, pause, unpause, wait, rename, update, resize, delete, prune.
+import { join } from 'node:path';
+import { connectAttach } from './attach-adapter.js';
 import type { ContainerConfig, ContainerRecord, HostConfig } from '../runtime/index.js';
 import { isWharfError } from '../errors.js';
 import { ApiError, badRequest, conflict, notFound } from './errors.js';
@@ -284,7 +286,7 @@ async function resize(e: Engine, ctx: RequestCtx): Promise<void> {
   const w = queryInt(ctx.query, 'w', 0);
   if (h < 0 || w < 0 || h > 65535 || w > 65535) throw badRequest('invalid terminal size');
   if (!running(rec) && rec.state.status !== 'created') throw conflict(`Container ${rec.id} is not running`);
-  const client = await e.runtime.attach(rec.id);
+  const client = await connectAttach(join(e.runtime.stateDir(rec.id), 'attach.sock'));
   client.resize(h, w);
   await new Promise((r) => setTimeout(r, 5));
   client.close();

@@ -9,7 +9,8 @@
 import { randomBytes } from 'node:crypto';
 import { watch } from 'node:fs';
 import { join } from 'node:path';
-import { containerPaths } from '../paths.js';
+import { rm } from 'node:fs/promises';
+import { startExec } from './exec-runner.js';
 import type { LogEntry } from '../runtime/index.js';
 import { badRequest, conflict, notFound } from './errors.js';
 import type { Engine } from './engine.js';
@@ -19,6 +20,7 @@ import { queryInt } from './query.js';
 import type { Router } from './router.js';
 import { DetachScanner, LogTail, OutputSink, parseDetachKeys } from './streams.js';
 import { pump, streamType } from './container-io.js';
+import { connectAttach } from './attach-adapter.js';
 
 async function create(e: Engine, ctx: RequestCtx): Promise<void> {
   const rec = e.resolve(ctx.params[0]!);
@@ -65,7 +67,7 @@ async function start(e: Engine, ctx: RequestCtx): Promise<void> {
   const tty = body.Tty ?? x.config.Tty ?? false;
   const size = body.ConsoleSize ?? x.config.ConsoleSize ?? undefined;
   x.started = true;
-  const handle = await e.runtime.exec(x.containerId, {
+  const { session: handle, stateDir } = await startExec(e.runtime, e.paths, x.containerId, x.id, {
     cmd: x.config.Cmd,
     env: x.config.Env ?? undefined,
     user: x.config.User || undefined,
@@ -73,6 +75,9 @@ async function start(e: Engine, ctx: RequestCtx): Promise<void> {
     tty,
     stdin: x.config.AttachStdin === true,
     privileged: x.config.Privileged === true,
+  }).catch((err: unknown) => {
+    x.started = false;
+    throw err;
   });
   x.handle = handle;
   x.pid = handle.pid;
@@ -81,18 +86,32 @@ async function start(e: Engine, ctx: RequestCtx): Promise<void> {
     ...e.attributes(x.containerId),
     execID: x.id,
   });
-  const exited = handle.exited.then((s) => {
+  let markStreamed: () => void = () => {};
+  const streamed = new Promise<void>((r) => (markStreamed = r));
+  const exited = handle.exit.then((s) => {
     x.exitCode = s.exitCode;
     x.running = false;
     x.client?.close();
     x.client = undefined;
+    e.events.publish('container', 'exec_die', x.containerId, {
+      ...e.attributes(x.containerId),
+      execID: x.id,
+      exitCode: String(s.exitCode),
+    });
     return s;
   });
+  // The state dir goes once the exit is known and its log was read.
+  void exited.then(async () => {
+    await streamed;
+    handle[Symbol.dispose]();
+    await rm(stateDir, { recursive: true, force: true });
+  });
   if (body.Detach) {
+    markStreamed();
     ctx.reply.empty(200);
     return;
   }
-  const client = await handle.attach().catch(() => undefined);
+  const client = await connectAttach(join(stateDir, 'attach.sock')).catch(() => undefined);
   x.client = client;
   if (client && tty) {
     const s = x.pendingSize ?? size;
@@ -122,7 +141,7 @@ async function start(e: Engine, ctx: RequestCtx): Promise<void> {
     h.input.resume();
   }
   const aborted = new Promise<void>((r) => h.signal.addEventListener('abort', () => r(), { once: true }));
-  const logPath = join(containerPaths.execStateDir(e.paths, x.containerId, handle.id), 'exec-json.log');
+  const logPath = join(stateDir, 'exec-json.log');
   const want = (en: LogEntry): boolean =>
     en.stream === 'stdout' ? x.config.AttachStdout !== false : x.config.AttachStderr !== false;
   let output: Promise<void>;
@@ -145,6 +164,7 @@ async function start(e: Engine, ctx: RequestCtx): Promise<void> {
     output = followLog(logPath, sink, want, exited, ctx.signal);
   }
   await Promise.race([output, detachedP, aborted]);
+  markStreamed();
   client?.close();
   h.end();
 }

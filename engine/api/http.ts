@@ -93,19 +93,26 @@ function statusText(status: number): string {
   return t[status] ?? 'Unknown';
 }
 
-async function readLimited(stream: Readable, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of stream) {
-    const b = c as Buffer;
-    size += b.length;
-    if (size > limit) {
-      stream.destroy();
-      throw badRequest(`request body is too large (limit ${limit} bytes)`);
-    }
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks);
+function readLimited(stream: Readable, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (c: Buffer): void => {
+      size += c.length;
+      if (size > limit) {
+        // Answer now; the rest of the body is read and dropped (resetting the
+        // connection would lose the answer).
+        stream.off('data', onData);
+        stream.resume();
+        reject(badRequest(`request body is too large (limit ${limit} bytes)`));
+        return;
+      }
+      chunks.push(c);
+    };
+    stream.on('data', onData);
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.on('error', reject);
+  });
 }
 
 function parseJson<T>(buf: Buffer): T | undefined {

@@ -5,6 +5,9 @@ import { systemRoutes } from './system.js';
 import { containerRoutes } from './containers.js';
 import { containerIoRoutes } from './container-io.js';
 import { execRoutes } from './exec.js';
+import { containerFsRoutes } from './container-fs.js';
+import { containerStatsRoutes } from './container-stats.js';
+import { imageRoutes } from './images.js';
 
 export function buildRouter(e: Engine): Router {
   const r = new Router();
@@ -12,5 +15,8 @@ export function buildRouter(e: Engine): Router {
   containerRoutes(r, e);
   containerIoRoutes(r, e);
   execRoutes(r, e);
+  containerFsRoutes(r, e);
+  containerStatsRoutes(r, e);
+  imageRoutes(r, e);
   return r;
 }

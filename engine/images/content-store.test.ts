@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { isWharfError } from '../errors.js';
-import { FileContentStore, sha256Digest } from './content-store.js';
+import { FileContentStore, VerifyingStream, sha256Digest } from './content-store.js';
 
 describe('FileContentStore', () => {
   const dirs: string[] = [];
@@ -64,6 +64,24 @@ describe('FileContentStore', () => {
       },
     });
     await assert.rejects(cs.ingest(src, sha256Digest('x')), /connection reset/);
+    assert.deepEqual(await readdir(join(cs.root, 'tmp')), []);
+  });
+
+  it('trusts a stream its caller verified, and fails with it', async () => {
+    const cs = await store();
+    const data = Buffer.from('verified upstream');
+    const digest = sha256Digest(data);
+    await cs.ingest(Readable.from([data]).pipe(new VerifyingStream(digest, data.length)), digest, {
+      verified: true,
+    });
+    assert.deepEqual(await cs.readBuffer(digest), data);
+    const bad = sha256Digest('other');
+    const upstream = new VerifyingStream(bad);
+    Readable.from([data]).pipe(upstream);
+    await assert.rejects(cs.ingest(upstream, bad, { verified: true }), (e: unknown) =>
+      isWharfError(e, 'DIGEST_MISMATCH'),
+    );
+    assert.equal(await cs.has(bad), false);
     assert.deepEqual(await readdir(join(cs.root, 'tmp')), []);
   });
 

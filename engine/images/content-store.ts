@@ -127,7 +127,7 @@ export class FileContentStore implements ContentStore {
   async ingest(
     input: Readable,
     expected: Digest,
-    opts: { size?: number; signal?: AbortSignal } = {},
+    opts: { size?: number; signal?: AbortSignal; verified?: boolean } = {},
   ): Promise<void> {
     const final = this.path(expected);
     const tmp = this.tempPath();
@@ -136,12 +136,10 @@ export class FileContentStore implements ContentStore {
     input.on('error', () => undefined);
     try {
       await mkdir(this.tmpDir, { recursive: true, mode: 0o700 });
-      await pipeline(
-        input,
-        new VerifyingStream(expected, opts.size),
-        createWriteStream(tmp, { flags: 'wx', mode: 0o600 }),
-        opts.signal ? { signal: opts.signal } : {},
-      );
+      const file = createWriteStream(tmp, { flags: 'wx', mode: 0o600, highWaterMark: 1 << 20 });
+      const popts = opts.signal ? { signal: opts.signal } : {};
+      if (opts.verified) await pipeline(input, file, popts);
+      else await pipeline(input, new VerifyingStream(expected, opts.size), file, popts);
       await this.commit(tmp, final);
     } catch (err) {
       await rm(tmp, { force: true });

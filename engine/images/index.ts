@@ -15,8 +15,16 @@ export interface ContentStore {
   path(digest: Digest): string;
   read(digest: Digest): Readable;
   readBuffer(digest: Digest): Promise<Buffer>;
-  /** Streams input to the store; rejects (and removes the temp file) when the digest differs. */
-  ingest(input: Readable, expected: Digest, opts?: { size?: number; signal?: AbortSignal }): Promise<void>;
+  /**
+   * Streams input to the store; rejects (and removes the temp file) when the digest differs.
+   * `verified`: the caller feeds the stream from a VerifyingStream for `expected`, so it
+   * ends cleanly only for verified bytes; the store then skips hashing them a second time.
+   */
+  ingest(
+    input: Readable,
+    expected: Digest,
+    opts?: { size?: number; signal?: AbortSignal; verified?: boolean },
+  ): Promise<void>;
   put(data: Buffer): Promise<Digest>;
   /** Streams local content (not from the network) in and stores it under the digest it hashes to. */
   add(input: Readable, opts?: { signal?: AbortSignal }): Promise<{ digest: Digest; size: number }>;

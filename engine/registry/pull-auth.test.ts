@@ -10,9 +10,11 @@ import { isRoot } from '../testing/busybox.js';
 import { MemoryAuthStore } from './auth.js';
 import { RegistryClient } from './client.js';
 import { pull } from './pull.js';
+import { push } from './push.js';
 import {
   haveRegistryTools,
   openStores,
+  skopeoInspect,
   skopeoPush,
   startRegistry,
   startTokenServer,
@@ -56,7 +58,7 @@ describe('registry auth', { skip }, () => {
       await client.close();
       await rm(dataRoot, { recursive: true, force: true });
     });
-    return { client, ...(await openStores(dataRoot)) };
+    return { client, auth, ...(await openStores(dataRoot)) };
   }
 
   async function assertNothingStored(deps: Awaited<ReturnType<typeof stores>>): Promise<void> {
@@ -99,11 +101,16 @@ describe('registry auth', { skip }, () => {
       await assertNothingStored(deps);
     });
 
-    it('pulls with credentials', async () => {
+    it('pulls and pushes with credentials', async () => {
       const deps = await stores({ username: 'alice', password: USERS.alice }, reg.host);
       const res = await pull(deps, `${reg.host}/private/app:1`);
       assert.equal(res.image.id, img.configDigest);
       assert.deepEqual(res.downloaded, img.layerDigests);
+      await deps.images.tag(res.image.id, `${reg.host}/private/copy:2`);
+      const pushed = await push(deps, `${reg.host}/private/copy:2`);
+      assert.equal(pushed.digest, img.manifestDigest);
+      const seen = await skopeoInspect(`${reg.host}/private/copy:2`, { creds: 'alice:wonderland' });
+      assert.deepEqual(seen.Layers, img.layerDigests);
     });
   });
 
@@ -149,6 +156,29 @@ describe('registry auth', { skip }, () => {
       assert.equal(q.get('service'), tokens.config.service);
       await pull(deps, `${reg.host}/private/tok:1`);
       assert.equal(tokens.requests.length, before + 1, 'the cached token was reused');
+
+      // Push asks for pull,push on the target and pull on the mount source.
+      await deps.images.tag(res.image.id, `${reg.host}/private/pushed:1`);
+      const pushed = await push(deps, `${reg.host}/private/pushed:1`);
+      assert.deepEqual(
+        pushed.layers.map((l) => l.result),
+        ['mounted', 'mounted'],
+      );
+      const scopes = tokens.requests.slice(before + 1).flatMap((r) => new URLSearchParams(r).getAll('scope'));
+      assert.ok(scopes.includes('repository:private/pushed:pull,push'), scopes.join(' '));
+      assert.ok(scopes.includes('repository:private/tok:pull'), scopes.join(' '));
+      const seen = await skopeoInspect(`${reg.host}/private/pushed:1`, { creds: 'alice:wonderland' });
+      assert.equal(seen.Digest, img.manifestDigest);
+    });
+
+    it('fails a push clearly without credentials', async () => {
+      const deps = await stores({ username: 'alice', password: USERS.alice }, reg.host);
+      const res = await pull(deps, `${reg.host}/private/tok:1`);
+      await deps.auth.delete(reg.host);
+      await deps.images.tag(res.image.id, `${reg.host}/private/anon:1`);
+      await assert.rejects(push(deps, `${reg.host}/private/anon:1`), (e: unknown) =>
+        isWharfError(e, 'REGISTRY_UNAUTHORIZED'),
+      );
     });
   });
 });

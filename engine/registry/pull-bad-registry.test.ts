@@ -2,6 +2,7 @@
 // docker-registry never serves mismatched content): bad digests, malformed
 // manifests, and blob redirects to another origin (issue 3, case 6).
 import { strict as assert } from 'node:assert';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ import { MemoryAuthStore } from './auth.js';
 import { RegistryClient } from './client.js';
 import { MediaType } from './manifest.js';
 import { pull } from './pull.js';
-import { haveRegistryTools, openStores, sha256, tarFiles } from './testing.js';
+import { haveRegistryTools, openStores, rawTar, sha256, tarFiles, type RawTarEntry } from './testing.js';
 
 const skip = !isRoot() ? 'needs root (layer extraction)' : haveRegistryTools();
 if (skip) console.log(`# skipping bad-registry tests: ${skip}`);
@@ -169,6 +170,20 @@ describe('pull from a misbehaving registry', { skip }, () => {
     assert.equal(await deps.layers.has(chain), true);
   });
 
+  it('reports a corrupt layer extracted while downloading (tee) as a digest mismatch', async () => {
+    const deps = await stores();
+    const bad = Buffer.from(layers[0]!);
+    bad[Math.floor(bad.length / 2)]! ^= 0xff;
+    blobs.set(sha256(layers[0]!), bad);
+    await assert.rejects(pull(deps, `${registry.host}/test/img:good`, { mode: 'tee' }), (e: unknown) => {
+      assert.ok(isWharfError(e, 'DIGEST_MISMATCH'), String(e));
+      return true;
+    });
+    await assertClean(deps);
+    assert.deepEqual(await deps.layers.list(), []);
+    assert.equal(await deps.content.has(sha256(layers[0]!)), false);
+  });
+
   it('fails on a layer that is shorter than its descriptor says', async () => {
     const deps = await stores();
     blobs.set(sha256(layers[0]!), layers[0]!.subarray(0, 100));
@@ -256,6 +271,64 @@ describe('pull from a misbehaving registry', { skip }, () => {
         return true;
       });
       await assertClean(deps);
+    });
+  }
+
+  const hostile: [string, RawTarEntry[]][] = [
+    ['a path with ..', [{ name: '../../escaped-dotdot', data: 'x' }]],
+    ['an absolute path', [{ name: '/tmp/escaped-absolute', data: 'x' }]],
+    [
+      'a symlink used as a directory prefix',
+      [
+        { name: 'link', type: '2', linkname: '/tmp' },
+        { name: 'link/escaped-symlink', data: 'x' },
+      ],
+    ],
+    ['a hard link to a file outside', [{ name: 'passwd', type: '1', linkname: '../../../../etc/passwd' }]],
+  ];
+  for (const [n, [what, entries]] of hostile.entries()) {
+    const mode = n % 2 === 0 ? 'tee' : 'store';
+    it(`fails on a hostile layer (${what}, ${mode} mode) and writes nothing outside`, async () => {
+      const deps = await stores();
+      const tar = rawTar([{ name: 'ok.txt', data: 'fine' }, ...entries]);
+      const gz = gzipSync(tar);
+      const cfg = Buffer.from(
+        JSON.stringify({
+          architecture: 'amd64',
+          os: 'linux',
+          rootfs: { type: 'layers', diff_ids: [sha256(tar)] },
+        }),
+      );
+      const man = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: MediaType.ociManifest,
+          config: { mediaType: MediaType.ociConfig, digest: sha256(cfg), size: cfg.length },
+          layers: [{ mediaType: MediaType.ociLayerGzip, digest: sha256(gz), size: gz.length }],
+        }),
+      );
+      blobs.set(sha256(gz), gz);
+      blobs.set(sha256(cfg), cfg);
+      routes.set('/v2/test/img/manifests/hostile', {
+        body: man,
+        headers: { 'content-type': MediaType.ociManifest },
+      });
+      await assert.rejects(pull(deps, `${registry.host}/test/img:hostile`, { mode }), (e: unknown) => {
+        assert.ok(isWharfError(e), String(e));
+        assert.notEqual(e.code, 'DIGEST_MISMATCH');
+        return true;
+      });
+      await assertClean(deps);
+      assert.deepEqual(await deps.layers.list(), []);
+      assert.equal(await deps.content.has(sha256(gz)), false, 'the unusable blob is not kept');
+      for (const p of [
+        '/tmp/escaped-absolute',
+        '/tmp/escaped-symlink',
+        join(deps.dataRoot, '..', 'escaped-dotdot'),
+      ]) {
+        assert.equal(existsSync(p), false, p);
+      }
+      assert.notEqual(readFileSync('/etc/passwd', 'utf8'), '');
     });
   }
 

@@ -154,16 +154,30 @@ describe('pull from a real registry', { skip }, () => {
     assert.equal(arm.image.id, multi.images[2]!.configDigest);
   });
 
-  it('pulls by digest, in store-then-extract mode, one download at a time', async () => {
+  it('pulls by digest, in tee mode, one download at a time', async () => {
     const deps = await setup();
     const res = await pull(deps, `${reg.host}/team/app@${app.manifestDigest}`, {
-      mode: 'store',
+      mode: 'tee',
       concurrency: 1,
     });
     assert.equal(res.image.id, app.configDigest);
     assert.deepEqual(res.downloaded, app.layerDigests);
     assert.deepEqual(deps.images.tagsOf(res.image.id), []);
     assert.ok(existsSync(join(deps.layers.diffDir(res.image.chainIDs[2]!), 'opt/app/run.sh')));
+  });
+
+  it('pulls docker.io images through a configured mirror', async () => {
+    const dataRoot = await mkdtemp(join(tmpdir(), 'wharf-pull-data-'));
+    const stores = await openStores(dataRoot);
+    const client = new RegistryClient({ mirrors: [`http://${reg.host}`] });
+    cleanups.push(async () => {
+      await client.close();
+      await rm(dataRoot, { recursive: true, force: true });
+    });
+    const res = await pull({ client, ...stores }, 'busybox:1');
+    assert.equal(res.image.id, base.configDigest);
+    assert.equal(res.reference, 'docker.io/library/busybox:1');
+    assert.deepEqual(stores.images.tagsOf(res.image.id), ['docker.io/library/busybox:1']);
   });
 
   it('fails clearly for an unknown tag and an unknown repository', async () => {

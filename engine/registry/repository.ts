@@ -73,24 +73,27 @@ export class Repository {
     if (!this.authHeader && this.challenges) {
       this.authHeader = await this.client.authorize(this.endpoint, this.challenges, this.scopes, opts.signal);
     }
-    const send = (): Promise<HttpResponse> =>
+    const send = (authHeader: string | undefined): Promise<HttpResponse> =>
       this.client.send(method, url, {
         headers: opts.headers,
         body: opts.body,
-        authHeader: this.authHeader,
+        authHeader,
         authOrigin: origin,
         signal: opts.signal,
       });
-    let res = await send();
+    // Compare with the header this request carried: parallel requests may
+    // have refreshed this.authHeader meanwhile.
+    const used = this.authHeader;
+    let res = await send(used);
     if (res.status !== 401) return res;
     const challenges = parseChallenges(res.headers['www-authenticate']);
     await res.body.dump();
     const replayable = opts.body === undefined || typeof opts.body === 'string' || Buffer.isBuffer(opts.body);
-    const before = this.authHeader;
     this.challenges = challenges;
-    this.authHeader = await this.client.authorize(this.endpoint, challenges, this.scopes, opts.signal);
-    if (this.authHeader && this.authHeader !== before && replayable) {
-      res = await send();
+    const fresh = await this.client.authorize(this.endpoint, challenges, this.scopes, opts.signal);
+    this.authHeader = fresh;
+    if (fresh && fresh !== used && replayable) {
+      res = await send(fresh);
       if (res.status !== 401) return res;
       await res.body.dump();
     }

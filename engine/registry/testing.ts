@@ -420,3 +420,38 @@ export async function openStores(dataRoot: string): Promise<Stores> {
   const images = await FsImageStore.open({ dataRoot, content, layers });
   return { content, layers, images };
 }
+
+export interface RawTarEntry {
+  name: string;
+  /** '0' file, '1' hard link, '2' symlink, '5' directory. */
+  type?: '0' | '1' | '2' | '5';
+  linkname?: string;
+  data?: string | Buffer;
+  mode?: number;
+}
+
+/** A ustar archive written byte by byte, for hostile names no tar tool would produce. */
+export function rawTar(entries: RawTarEntry[]): Buffer {
+  const blocks: Buffer[] = [];
+  for (const e of entries) {
+    const data = Buffer.from(e.data ?? '');
+    const h = Buffer.alloc(512);
+    h.write(e.name, 0, 100, 'utf8');
+    h.write((e.mode ?? (e.type === '5' ? 0o755 : 0o644)).toString(8).padStart(7, '0') + '\0', 100);
+    h.write('0000000\0', 108);
+    h.write('0000000\0', 116);
+    h.write(data.length.toString(8).padStart(11, '0') + '\0', 124);
+    h.write('14615502400\0', 136);
+    h.write('        ', 148);
+    h.write(e.type ?? '0', 156);
+    if (e.linkname) h.write(e.linkname, 157, 100, 'utf8');
+    h.write('ustar\0', 257);
+    h.write('00', 263);
+    let sum = 0;
+    for (const b of h) sum += b;
+    h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
+    blocks.push(h, data, Buffer.alloc((512 - (data.length % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return Buffer.concat(blocks);
+}

@@ -17,7 +17,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { makeBusyboxRootfs } from '../../engine/testing/busybox.js';
 
 export const WHARF_RUNTIME = resolve(import.meta.dirname, '../build/Release/wharf-runtime');
@@ -73,7 +73,12 @@ export function defaultConfig(args: string[] = ['true']): Json {
         source: 'shm',
         options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'],
       },
-      { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+      {
+        destination: '/dev/mqueue',
+        type: 'mqueue',
+        source: 'mqueue',
+        options: ['nosuid', 'noexec', 'nodev'],
+      },
       { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
       {
         destination: '/sys/fs/cgroup',
@@ -172,7 +177,8 @@ export interface Runtime {
 
 export function runtime(root: string, bin = WHARF_RUNTIME): Runtime {
   mkdirSync(root, { recursive: true });
-  const io = mkdtempSync(join(tmpdir(), 'wharf-rt-io-'));
+  // Beside the state root, so removing the test's work dir removes it too.
+  const io = mkdtempSync(join(dirname(root), 'io-'));
   let n = 0;
   return {
     root,
@@ -209,22 +215,46 @@ export function runtime(root: string, bin = WHARF_RUNTIME): Runtime {
   };
 }
 
-/** Removes the cgroup directories a test container may have left (all hierarchies). */
+/**
+ * Removes the cgroup directories a test container may have left (all
+ * hierarchies), first killing whatever still runs in them: only a test's
+ * own containers live in its random cgroup.
+ */
 export function removeCgroup(cgroupsPath: string): void {
   const base = '/sys/fs/cgroup';
-  let entries: string[] = [];
+  let dirs: string[] = [];
   try {
-    entries = readdirSync(base);
+    dirs = readdirSync(base)
+      .map((e) => join(base, e, cgroupsPath))
+      .filter((p) => existsSync(p));
   } catch {
     return;
   }
-  for (const e of entries) {
-    const p = join(base, e, cgroupsPath);
+  for (const dir of dirs) {
     try {
-      if (existsSync(p)) rmdirSync(p);
+      const frozen = join(dir, 'freezer.state');
+      if (existsSync(frozen)) writeFileSync(frozen, 'THAWED');
+      for (const pid of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
     } catch {
-      // still busy or already gone: nothing more a test can do
+      // not a cgroup dir we can read
     }
+  }
+  for (let i = 0; i < 50 && dirs.length; i++) {
+    dirs = dirs.filter((dir) => {
+      try {
+        rmdirSync(dir);
+        return false;
+      } catch {
+        return existsSync(dir);
+      }
+    });
+    if (dirs.length) spawnSync('sleep', ['0.02']);
   }
 }
 

@@ -3,7 +3,15 @@
 // hooks) and `exec` joining a running container.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { haveBusybox, isRoot } from '../../engine/testing/busybox.js';
@@ -55,17 +63,43 @@ sys.stdout.write("FD-RECEIVED\\n" + out.decode(errors="replace"))
 
 function capMask(names: string[]): bigint {
   const table = [
-    'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP',
-    'LINUX_IMMUTABLE', 'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW', 'IPC_LOCK', 'IPC_OWNER',
-    'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT', 'SYS_PTRACE', 'SYS_PACCT', 'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE',
-    'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD', 'LEASE', 'AUDIT_WRITE',
+    'CHOWN',
+    'DAC_OVERRIDE',
+    'DAC_READ_SEARCH',
+    'FOWNER',
+    'FSETID',
+    'KILL',
+    'SETGID',
+    'SETUID',
+    'SETPCAP',
+    'LINUX_IMMUTABLE',
+    'NET_BIND_SERVICE',
+    'NET_BROADCAST',
+    'NET_ADMIN',
+    'NET_RAW',
+    'IPC_LOCK',
+    'IPC_OWNER',
+    'SYS_MODULE',
+    'SYS_RAWIO',
+    'SYS_CHROOT',
+    'SYS_PTRACE',
+    'SYS_PACCT',
+    'SYS_ADMIN',
+    'SYS_BOOT',
+    'SYS_NICE',
+    'SYS_RESOURCE',
+    'SYS_TIME',
+    'SYS_TTY_CONFIG',
+    'MKNOD',
+    'LEASE',
+    'AUDIT_WRITE',
   ];
   return names.reduce((m, n) => m | (1n << BigInt(table.indexOf(n.replace(/^CAP_/, '')))), 0n);
 }
 
 function statusField(text: string, field: string): string {
   const m = new RegExp(`^${field}:\\s*(.*)$`, 'm').exec(text);
-  return m ? m[1].trim() : '';
+  return m?.[1]?.trim() ?? '';
 }
 
 describe('wharf-runtime isolation', { skip }, () => {
@@ -124,14 +158,17 @@ describe('wharf-runtime isolation', { skip }, () => {
   });
 
   it('namespaces: PID 1 is the command, the hostname is set, only lo exists', () => {
-    const out = runOut(['sh', '-c', 'echo pid=$$; hostname; ls /sys/class/net; cat /proc/1/cmdline | tr "\\0" " "'], (c) => {
-      c.hostname = 'wharf-box';
-    });
+    const out = runOut(
+      ['sh', '-c', 'echo pid=$$; hostname; ls /sys/class/net; cat /proc/1/cmdline | tr "\\0" " "'],
+      (c) => {
+        c.hostname = 'wharf-box';
+      },
+    );
     const lines = out.split('\n');
     assert.equal(lines[0], 'pid=1');
     assert.equal(lines[1], 'wharf-box');
     assert.equal(lines[2], 'lo');
-    assert.match(lines[3], /^sh -c /);
+    assert.match(lines[3] ?? '', /^sh -c /);
   });
 
   it('namespaces: a container sees its own ipc, uts, net, mnt, pid namespaces', () => {
@@ -159,16 +196,19 @@ describe('wharf-runtime isolation', { skip }, () => {
   });
 
   it('user namespace: uid/gid mappings apply and root inside is unprivileged outside', () => {
-    const out = runOut(['sh', '-c', 'id -u; cat /proc/self/uid_map /proc/self/gid_map; stat -c %u /bin/busybox'], (c) => {
-      const l = linuxOf(c);
-      (l.namespaces as Json[]).push({ type: 'user' });
-      l.uidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
-      l.gidMappings = [{ containerID: 0, hostID: 210000, size: 65536 }];
-    });
+    const out = runOut(
+      ['sh', '-c', 'id -u; cat /proc/self/uid_map /proc/self/gid_map; stat -c %u /bin/busybox'],
+      (c) => {
+        const l = linuxOf(c);
+        (l.namespaces as Json[]).push({ type: 'user' });
+        l.uidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+        l.gidMappings = [{ containerID: 0, hostID: 210000, size: 65536 }];
+      },
+    );
     const lines = out.trim().split('\n');
     assert.equal(lines[0], '0');
-    assert.deepEqual(lines[1].trim().split(/\s+/), ['0', '200000', '65536']);
-    assert.deepEqual(lines[2].trim().split(/\s+/), ['0', '210000', '65536']);
+    assert.deepEqual(lines[1]?.trim().split(/\s+/), ['0', '200000', '65536']);
+    assert.deepEqual(lines[2]?.trim().split(/\s+/), ['0', '210000', '65536']);
     assert.equal(lines[3], '65534', 'host root files are nobody inside');
   });
 
@@ -186,19 +226,26 @@ describe('wharf-runtime isolation', { skip }, () => {
   });
 
   it('user, additional groups, rlimits, oomScoreAdj and noNewPrivileges=false', () => {
-    const out = runOut(['sh', '-c', 'id; ulimit -n; ulimit -Hn; cat /proc/self/oom_score_adj; grep NoNewPrivs /proc/self/status'], (c) => {
-      const p = processOf(c);
-      p.user = { uid: 1000, gid: 1001, additionalGids: [5, 7] };
-      p.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 123, hard: 456 }];
-      p.oomScoreAdj = 321;
-      p.noNewPrivileges = false;
-    });
+    const out = runOut(
+      [
+        'sh',
+        '-c',
+        'id; ulimit -n; ulimit -Hn; cat /proc/self/oom_score_adj; grep NoNewPrivs /proc/self/status',
+      ],
+      (c) => {
+        const p = processOf(c);
+        p.user = { uid: 1000, gid: 1001, additionalGids: [5, 7] };
+        p.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 123, hard: 456 }];
+        p.oomScoreAdj = 321;
+        p.noNewPrivileges = false;
+      },
+    );
     const lines = out.trim().split('\n');
-    assert.match(lines[0], /^uid=1000 gid=1001 groups=5,7$/);
+    assert.match(lines[0] ?? '', /^uid=1000 gid=1001 groups=5,7$/);
     assert.equal(lines[1], '123');
     assert.equal(lines[2], '456');
     assert.equal(lines[3], '321');
-    assert.match(lines[4], /NoNewPrivs:\s+0/);
+    assert.match(lines[4] ?? '', /NoNewPrivs:\s+0/);
   });
 
   it('masked paths read empty, read-only paths and a read-only root refuse writes', () => {
@@ -226,7 +273,7 @@ describe('wharf-runtime isolation', { skip }, () => {
   it('mounts: bind (ro), tmpfs with options, default devices and /dev links', () => {
     const host = join(work, randomId('bind'));
     mkdirSync(host);
-    writeFileSync(join(host, 'f'), 'from-host');
+    writeFileSync(join(host, 'f'), 'from-host\n');
     const out = runOut(
       [
         'sh',
@@ -237,17 +284,52 @@ describe('wharf-runtime isolation', { skip }, () => {
       (c) => {
         (c.mounts as Json[]).push(
           { destination: '/data', type: 'bind', source: host, options: ['rbind', 'ro'] },
-          { destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', 'size=1m'] },
+          {
+            destination: '/scratch',
+            type: 'tmpfs',
+            source: 'tmpfs',
+            options: ['nosuid', 'nodev', 'noexec', 'size=1m'],
+          },
         );
       },
     );
     const lines = out.trim().split('\n');
     assert.equal(lines[0], 'from-host');
     assert.equal(lines[1], 'data-ro');
-    assert.match(lines[2], /tmpfs \/scratch tmpfs rw,nosuid,nodev,noexec/);
+    assert.match(lines[2] ?? '', /tmpfs \/scratch tmpfs rw,nosuid,nodev,noexec/);
     assert.deepEqual(lines.slice(3, 9), ['c', 'c', 'c', 'c', 'c', 'c']);
     assert.deepEqual(lines.slice(9), ['pts/ptmx', '/proc/self/fd', '/proc/self/fd/0']);
     assert.ok(!existsSync(join(host, 'g')));
+  });
+
+  it('cgroup namespace: the container sees its cgroup as /', () => {
+    const out = runOut(['cat', '/proc/self/cgroup'], (c) =>
+      (linuxOf(c).namespaces as Json[]).push({ type: 'cgroup' }),
+    );
+    const lines = out
+      .trim()
+      .split('\n')
+      .filter((l) => /:(memory|pids|cpu,cpuacct):/.test(l));
+    assert.ok(lines.length >= 2, out);
+    for (const l of lines) assert.match(l, /:\/$/);
+  });
+
+  it('device cgroup: default devices work, others are denied even to CAP_MKNOD', () => {
+    const out = runOut(
+      [
+        'sh',
+        '-c',
+        'head -c 3 /dev/zero | wc -c; mknod /dev/mem1 c 1 1 && echo made; head -c 1 /dev/mem1 2>&1 | grep -c "not permitted"',
+      ],
+      (c) => {
+        processOf(c).capabilities = {
+          bounding: ['CAP_MKNOD'],
+          effective: ['CAP_MKNOD'],
+          permitted: ['CAP_MKNOD'],
+        };
+      },
+    );
+    assert.equal(out, '3\nmade\n1\n');
   });
 
   it('no fds leak into the container', () => {
@@ -255,18 +337,29 @@ describe('wharf-runtime isolation', { skip }, () => {
   });
 
   it('seccomp: a profile that denies mkdir makes mkdir fail with EPERM', () => {
-    const out = runOut(['sh', '-c', 'mkdir /dev/shm/x 2>&1; echo rc=$?; touch /dev/shm/y && echo touch-ok; grep Seccomp: /proc/self/status'], (c) => {
-      linuxOf(c).seccomp = {
-        defaultAction: 'SCMP_ACT_ALLOW',
-        architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
-        syscalls: [
-          { names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 },
-          { names: ['no_such_syscall'], action: 'SCMP_ACT_ERRNO' },
-          // Argument filter: personality(0xffffffff) denied only.
-          { names: ['personality'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 4294967295, op: 'SCMP_CMP_EQ' }] },
-        ],
-      };
-    });
+    const out = runOut(
+      [
+        'sh',
+        '-c',
+        'mkdir /dev/shm/x 2>&1; echo rc=$?; touch /dev/shm/y && echo touch-ok; grep Seccomp: /proc/self/status',
+      ],
+      (c) => {
+        linuxOf(c).seccomp = {
+          defaultAction: 'SCMP_ACT_ALLOW',
+          architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
+          syscalls: [
+            { names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 },
+            { names: ['no_such_syscall'], action: 'SCMP_ACT_ERRNO' },
+            // Argument filter: personality(0xffffffff) denied only.
+            {
+              names: ['personality'],
+              action: 'SCMP_ACT_ERRNO',
+              args: [{ index: 0, value: 4294967295, op: 'SCMP_CMP_EQ' }],
+            },
+          ],
+        };
+      },
+    );
     assert.match(out, /Operation not permitted/);
     assert.match(out, /rc=1/);
     assert.match(out, /touch-ok/);
@@ -298,7 +391,10 @@ describe('wharf-runtime isolation', { skip }, () => {
   it('hooks run in order with the state on stdin; a hook past its timeout fails create', () => {
     const logs = join(work, randomId('hooks'));
     mkdirSync(logs);
-    const hook = (name: string): Json => ({ path: '/bin/sh', args: ['sh', '-c', `cat > ${logs}/${name}.json; echo ${name} >> ${logs}/order`] });
+    const hook = (name: string): Json => ({
+      path: '/bin/sh',
+      args: ['sh', '-c', `cat > ${logs}/${name}.json; echo ${name} >> ${logs}/order`],
+    });
     const b = bundle((c) => {
       processOf(c).args = ['sh', '-c', 'cat /hooks/startContainer.json >/dev/null && echo start-hook-ran'];
       (c.mounts as Json[]).push({ destination: '/hooks', type: 'bind', source: logs, options: ['bind'] });
@@ -307,7 +403,12 @@ describe('wharf-runtime isolation', { skip }, () => {
         prestart: [hook('prestart')],
         createRuntime: [hook('createRuntime')],
         createContainer: [hook('createContainer')],
-        startContainer: [{ path: '/bin/sh', args: ['sh', '-c', 'cat > /hooks/startContainer.json; echo startContainer >> /hooks/order'] }],
+        startContainer: [
+          {
+            path: '/bin/sh',
+            args: ['sh', '-c', 'cat > /hooks/startContainer.json; echo startContainer >> /hooks/order'],
+          },
+        ],
         poststart: [hook('poststart')],
         poststop: [hook('poststop')],
       };
@@ -319,7 +420,14 @@ describe('wharf-runtime isolation', { skip }, () => {
     const order = readFileSync(join(logs, 'order'), 'utf8').trim().split('\n');
     assert.deepEqual(order.slice(0, 4), ['prestart', 'createRuntime', 'createContainer', 'startContainer']);
     assert.deepEqual(order.slice(4).sort(), ['poststart', 'poststop']);
-    for (const name of ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop']) {
+    for (const name of [
+      'prestart',
+      'createRuntime',
+      'createContainer',
+      'startContainer',
+      'poststart',
+      'poststop',
+    ]) {
       const st = JSON.parse(readFileSync(join(logs, `${name}.json`), 'utf8')) as Json;
       assert.equal(st.id, cid, name);
       assert.equal(st.bundle, b.dir, name);
@@ -340,18 +448,40 @@ describe('wharf-runtime isolation', { skip }, () => {
 
   it('exec joins every namespace and the cgroup of the container', () => {
     const { cid, pid, bundle: b } = startSleeper();
-    const out = ok(['exec', cid, 'sh', '-c', 'cat /proc/self/cgroup; for n in pid net ipc uts mnt; do readlink /proc/self/ns/$n; done; echo $$']);
+    const out = ok([
+      'exec',
+      cid,
+      'sh',
+      '-c',
+      'cat /proc/self/cgroup; for n in pid net ipc uts mnt; do readlink /proc/self/ns/$n; done; echo $$',
+    ]);
     const cg = linuxOf(b.config).cgroupsPath as string;
     const own = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
     for (const line of own.split('\n').filter((l) => l.includes(cg))) assert.ok(out.includes(line), line);
-    for (const ns of ['pid', 'net', 'ipc', 'uts', 'mnt']) assert.ok(out.includes(readlinkSync(`/proc/${pid}/ns/${ns}`)), ns);
+    for (const ns of ['pid', 'net', 'ipc', 'uts', 'mnt'])
+      assert.ok(out.includes(readlinkSync(`/proc/${pid}/ns/${ns}`)), ns);
     assert.notEqual(Number(out.trim().split('\n').at(-1)), 1);
     ok(['delete', '--force', cid]);
   });
 
   it('exec options: --user, --cwd, --env, --cap, exit status, --process, --detach --pid-file', async () => {
     const { cid } = startSleeper();
-    assert.equal(ok(['exec', '--user', '1000:1000', '--cwd', '/tmp', '--env', 'FOO=bar', cid, 'sh', '-c', 'id -u; pwd; echo $FOO']), '1000\n/tmp\nbar\n');
+    assert.equal(
+      ok([
+        'exec',
+        '--user',
+        '1000:1000',
+        '--cwd',
+        '/tmp',
+        '--env',
+        'FOO=bar',
+        cid,
+        'sh',
+        '-c',
+        'id -u; pwd; echo $FOO',
+      ]),
+      '1000\n/tmp\nbar\n',
+    );
     const capOut = ok(['exec', '--cap', 'CAP_SYS_ADMIN', cid, 'grep', 'CapEff', '/proc/self/status']);
     assert.ok((BigInt(`0x${statusField(capOut, 'CapEff')}`) & capMask(['SYS_ADMIN'])) !== 0n);
     assert.equal(rt.run(['exec', cid, 'sh', '-c', 'exit 5']).status, 5);
@@ -360,15 +490,25 @@ describe('wharf-runtime isolation', { skip }, () => {
     assert.match(missing.stderr, /^wharf-runtime: .*no-such-binary.*not found/);
 
     const pfile = join(work, `${cid}-process.json`);
-    writeFileSync(pfile, JSON.stringify({ args: ['sh', '-c', 'echo from-process-file; id -u'], cwd: '/', user: { uid: 7, gid: 7 }, env: ['PATH=/bin'] }));
+    writeFileSync(
+      pfile,
+      JSON.stringify({
+        args: ['sh', '-c', 'echo from-process-file; id -u'],
+        cwd: '/',
+        user: { uid: 7, gid: 7 },
+        env: ['PATH=/bin'],
+      }),
+    );
     assert.equal(ok(['exec', '--process', pfile, cid]), 'from-process-file\n7\n');
 
     const pidFile = join(work, `${cid}-exec.pid`);
     ok(['exec', '--detach', '--pid-file', pidFile, cid, 'sleep', '999']);
     const epid = Number(readFileSync(pidFile, 'utf8'));
-    assert.match(readFileSync(`/proc/${epid}/cmdline`, 'utf8'), /^sleep\0999/);
+    assert.ok(readFileSync(`/proc/${epid}/cmdline`, 'utf8').startsWith('sleep\x00999'));
     ok(['delete', '--force', cid]);
-    assert.ok(!existsSync(`/proc/${epid}`) || /State:\s+Z/.test(readFileSync(`/proc/${epid}/status`, 'utf8')));
+    assert.ok(
+      !existsSync(`/proc/${epid}`) || /State:\s+Z/.test(readFileSync(`/proc/${epid}/status`, 'utf8')),
+    );
   });
 
   it('exec -t hands a pty over the console socket', async () => {
@@ -393,7 +533,10 @@ describe('wharf-runtime isolation', { skip }, () => {
       l.gidMappings = [{ containerID: 0, hostID: 300000, size: 65536 }];
     });
     assert.equal(statSync(`/proc/${pid}`).uid, 300000);
-    assert.equal(ok(['exec', cid, 'sh', '-c', 'id -u; readlink /proc/self/ns/user']), `0\n${readlinkSync(`/proc/${pid}/ns/user`)}\n`);
+    assert.equal(
+      ok(['exec', cid, 'sh', '-c', 'id -u; readlink /proc/self/ns/user']),
+      `0\n${readlinkSync(`/proc/${pid}/ns/user`)}\n`,
+    );
     ok(['delete', '--force', cid]);
   });
 });

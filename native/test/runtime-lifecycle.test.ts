@@ -32,7 +32,8 @@ if (skip) console.log(`# skipping runtime-lifecycle tests: ${skip}`);
 
 // Marks /dev/shm/ready once the traps are set: a signal before that would
 // hit a pid-namespace init with no handler, which ignores it.
-const TRAP_LOOP = 'trap "exit 7" TERM; trap "exit 8" USR1; touch /dev/shm/ready; while true; do sleep 0.05; done';
+const TRAP_LOOP =
+  'trap "exit 7" TERM; trap "exit 8" USR1; touch /dev/shm/ready; while true; do sleep 0.05; done';
 
 interface State {
   ociVersion: string;
@@ -181,6 +182,23 @@ describe('wharf-runtime lifecycle', { skip }, () => {
     ok(rt, ['delete', cid]);
   });
 
+  it('kill --all signals every process in the container cgroup', async () => {
+    const b = bundle((c) => {
+      processOf(c).args = ['sh', '-c', 'sleep 1000 & sleep 1000 & wait'];
+      // Without a pid namespace only --all reaches the children.
+      linuxOf(c).namespaces = [{ type: 'mount' }, { type: 'uts' }];
+    });
+    const cid = id();
+    ok(rt, ['run', '-d', '--bundle', b.dir, cid]);
+    await waitFor(() => (JSON.parse(ok(rt, ['ps', '--format', 'json', cid])) as number[]).length === 3);
+    const pids = JSON.parse(ok(rt, ['ps', '--format', 'json', cid])) as number[];
+    ok(rt, ['kill', '--all', cid, 'KILL']);
+    await waitFor(() =>
+      pids.every((p) => !existsSync(`/proc/${p}/cmdline`) || readFileSync(`/proc/${p}/cmdline`).length === 0),
+    );
+    ok(rt, ['delete', cid]);
+  });
+
   it('state reports stopped when the init dies on its own; delete --force cleans a running one', async () => {
     const b = bundle((c) => (processOf(c).args = ['sh', '-c', 'sleep 0.2']));
     const cid = id();
@@ -203,7 +221,9 @@ describe('wharf-runtime lifecycle', { skip }, () => {
     ok(rt, ['create', '--bundle', b.dir, cid]);
     const pid = state(rt, cid).pid;
     ok(rt, ['delete', cid]);
-    assert.ok(!existsSync(`/proc/${pid}/status`) || /State:\s+Z/.test(readFileSync(`/proc/${pid}/status`, 'utf8')));
+    assert.ok(
+      !existsSync(`/proc/${pid}/status`) || /State:\s+Z/.test(readFileSync(`/proc/${pid}/status`, 'utf8')),
+    );
   });
 
   it('pause and resume freeze the container; ps and list see it', () => {
@@ -235,7 +255,10 @@ describe('wharf-runtime lifecycle', { skip }, () => {
     });
     assert.equal(res.status, 0, res.stderr);
     assert.equal(readFileSync(`/sys/fs/cgroup/pids${cg}/pids.max`, 'utf8').trim(), '42');
-    assert.equal(readFileSync(`/sys/fs/cgroup/memory${cg}/memory.limit_in_bytes`, 'utf8').trim(), `${64 << 20}`);
+    assert.equal(
+      readFileSync(`/sys/fs/cgroup/memory${cg}/memory.limit_in_bytes`, 'utf8').trim(),
+      `${64 << 20}`,
+    );
     assert.ok(!existsSync(file));
     ok(rt, ['delete', '--force', cid]);
   });
@@ -261,46 +284,57 @@ describe('wharf-runtime lifecycle', { skip }, () => {
     assert.match(res.stderr, /^wharf-runtime: .*ociVersion.*\n$/);
   });
 
-  it('spec writes a default config.json that runs', () => {
-    const dir = join(work, randomId('spec'));
-    ok(runtime(rt.root), ['spec', '--bundle', rootfs.replace(/rootfs$/, '')].slice(0, 1).concat(['--bundle', work]));
+  it('spec writes a default config.json; --log records errors as JSON', () => {
+    ok(rt, ['spec', '--bundle', work]);
     const cfg = JSON.parse(readFileSync(join(work, 'config.json'), 'utf8')) as Json;
     assert.match(cfg.ociVersion as string, /^1\./);
     assert.deepEqual(processOf(cfg).args, ['sh']);
+    assert.ok(Array.isArray(linuxOf(cfg).namespaces));
     assert.equal(rt.run(['spec', '--bundle', work]).status, 1, 'spec does not overwrite');
-    assert.ok(!existsSync(dir));
+
+    const log = join(work, `${randomId('log')}.json`);
+    const res = rt.run(['--log', log, '--log-format', 'json', 'state', 'no-such-container']);
+    assert.equal(res.status, 1);
+    assert.equal(res.stderr, 'wharf-runtime: container `no-such-container` does not exist\n');
+    const entry = JSON.parse(readFileSync(log, 'utf8').trim()) as Json;
+    assert.equal(entry.level, 'error');
+    assert.equal(entry.msg, 'container `no-such-container` does not exist');
   });
 });
 
-describe('the same lifecycle checks against runc (testing the tests)', { skip: skip || !existsSync('/usr/sbin/runc') }, () => {
-  let work: string;
-  let rc: Runtime;
-  const ids: string[] = [];
-  const cgroups: string[] = [];
-  before(() => {
-    work = tempDir('wharf-rt-runc-');
-    rc = runtime(join(work, 'state'), '/usr/sbin/runc');
-  });
-  after(() => {
-    for (const x of ids) rc.cleanup(x);
-    for (const c of cgroups) removeCgroup(c);
-    rmrf(work);
-  });
-
-  for (const [args, code] of [
-    [['true'], 0],
-    [['sh', '-c', 'exit 3'], 3],
-    [['sh', '-c', 'kill -9 $$'], 137],
-  ] as const) {
-    it(`runc run exits ${code}`, () => {
-      const b = makeBundle(join(work, randomId('b')), (c) => {
-        processOf(c).args = [...args];
-        if (code === 137) linuxOf(c).namespaces = [{ type: 'mount' }, { type: 'uts' }];
-      });
-      cgroups.push(linuxOf(b.config).cgroupsPath as string);
-      const cid = randomId();
-      ids.push(cid);
-      assert.equal(rc.run(['run', '--bundle', b.dir, cid]).status, code);
+describe(
+  'the same lifecycle checks against runc (testing the tests)',
+  { skip: skip || !existsSync('/usr/sbin/runc') },
+  () => {
+    let work: string;
+    let rc: Runtime;
+    const ids: string[] = [];
+    const cgroups: string[] = [];
+    before(() => {
+      work = tempDir('wharf-rt-runc-');
+      rc = runtime(join(work, 'state'), '/usr/sbin/runc');
     });
-  }
-});
+    after(() => {
+      for (const x of ids) rc.cleanup(x);
+      for (const c of cgroups) removeCgroup(c);
+      rmrf(work);
+    });
+
+    for (const [args, code] of [
+      [['true'], 0],
+      [['sh', '-c', 'exit 3'], 3],
+      [['sh', '-c', 'kill -9 $$'], 137],
+    ] as const) {
+      it(`runc run exits ${code}`, () => {
+        const b = makeBundle(join(work, randomId('b')), (c) => {
+          processOf(c).args = [...args];
+          if (code === 137) linuxOf(c).namespaces = [{ type: 'mount' }, { type: 'uts' }];
+        });
+        cgroups.push(linuxOf(b.config).cgroupsPath as string);
+        const cid = randomId();
+        ids.push(cid);
+        assert.equal(rc.run(['run', '--bundle', b.dir, cid]).status, code);
+      });
+    }
+  },
+);

@@ -99,6 +99,8 @@ spawn_init (struct wharf_init_ctx *ctx, int parent_end, pid_t *pid, wharf_error_
         continue;
       if (spec->ns[k].path)
         helper = true;
+      else if (k == WHARF_NS_TIME)
+        return wharf_make_error (err, 0, "config: a new time namespace is not supported (join one with `path`)");
       else if (k != WHARF_NS_CGROUP)
         flags |= (unsigned long) wharf_ns_flag (k);
     }

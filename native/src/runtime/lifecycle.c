@@ -166,8 +166,10 @@ wharf_container_destroy (const char *state_dir, struct wharf_state *st, bool for
     }
   if (alive)
     {
+      bool own_pidns = spec.ns[WHARF_NS_PID].present && !spec.ns[WHARF_NS_PID].path;
       pidfd = wharf_state_pidfd (st);
-      if (kill_all (&cg, pidfd, !spec.ns[WHARF_NS_PID].present || spec.ns[WHARF_NS_PID].path, st->paused, err) < 0)
+      /* Without a pidfd (the init went away meanwhile) kill by cgroup. */
+      if (kill_all (&cg, pidfd, !own_pidns || pidfd < 0, st->paused, err) < 0)
         ret = -1;
     }
   else if (!spec.ns[WHARF_NS_PID].present || spec.ns[WHARF_NS_PID].path)

@@ -116,8 +116,41 @@ wharf_check_escape (int rootfd, const char *path, wharf_error_t *err)
   return 0;
 }
 
+static int mkpath (int rootfd, const char *path, bool as_file, int depth, wharf_error_t *err);
+
+/* parent/name is a symlink whose target does not exist yet: create the
+ * target, inside the root, as a directory. */
+static int
+mkpath_link_target (int rootfd, int parent, const char *name, const char *prefix, int depth, wharf_error_t *err)
+{
+  char link[PATH_MAX], target[PATH_MAX * 2];
+  ssize_t n = readlinkat (parent, name, link, sizeof (link) - 1);
+  int fd;
+  if (n < 0)
+    return wharf_make_error (err, errno, "open `%s` inside the rootfs", prefix);
+  link[n] = '\0';
+  if (link[0] == '/')
+    snprintf (target, sizeof (target), "%s", link);
+  else
+    {
+      const char *slash = strrchr (prefix, '/');
+      snprintf (target, sizeof (target), "%.*s/%s", slash ? (int) (slash - prefix) : 0, prefix, link);
+    }
+  fd = mkpath (rootfd, target, false, depth + 1, err);
+  if (fd < 0)
+    return -1;
+  close (fd);
+  return 0;
+}
+
 int
 wharf_mkpath_in_root (int rootfd, const char *path, bool as_file, wharf_error_t *err)
+{
+  return mkpath (rootfd, path, as_file, 0, err);
+}
+
+static int
+mkpath (int rootfd, const char *path, bool as_file, int depth, wharf_error_t *err)
 {
   char prefix[PATH_MAX];
   size_t len = strlen (path), i = 0;
@@ -169,6 +202,14 @@ wharf_mkpath_in_root (int rootfd, const char *path, bool as_file, wharf_error_t 
           else if (mkdirat (parent, name, 0755) < 0 && errno != EEXIST)
             return wharf_make_error (err, errno, "mkdir `%s` inside the rootfs", prefix);
           next = openat2_in_root (rootfd, prefix, 0);
+          if (next < 0 && errno == ENOENT)
+            {
+              if (depth >= 40)
+                return wharf_make_error (err, ELOOP, "path `%s`", path);
+              if (mkpath_link_target (rootfd, parent, name, prefix, depth, err) < 0)
+                return -1;
+              next = openat2_in_root (rootfd, prefix, 0);
+            }
         }
       if (next < 0)
         return wharf_make_error (err, errno, "open `%s` inside the rootfs", prefix);

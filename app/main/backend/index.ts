@@ -1,0 +1,132 @@
+// The backend both shells use (Electron main and the web server): invoke
+// handlers, the batched engine event feed, and stream sessions. Transports
+// only carry what this hands them.
+import type Dockerode from 'dockerode';
+import {
+  isInvokeChannel,
+  isStreamKind,
+  type EventChannel,
+  type Events,
+  type InvokeChannel,
+  type StreamDown,
+  type StreamKind,
+  type StreamUp,
+} from '../../shared/ipc.js';
+import { Endpoints } from './endpoints.js';
+import { EventFeed } from './events.js';
+import { createHandlers, type Handlers } from './handlers.js';
+import type { EndpointConfig } from './docker-client.js';
+import { StreamSink, type StreamTransport } from './streams/sink.js';
+import type { StreamSession } from './streams/logs.js';
+import { openLogs } from './streams/logs.js';
+import { openTerminal } from './streams/terminal.js';
+import { openStats } from './streams/stats.js';
+import { openPull } from './streams/pull.js';
+
+export { describeError } from './docker-client.js';
+export type { EndpointConfig } from './docker-client.js';
+export type { StreamTransport } from './streams/sink.js';
+
+export interface OpenStream {
+  receive(msg: unknown): void;
+  ack(): void;
+  close(): void;
+}
+
+export interface Backend {
+  readonly endpoints: Endpoints;
+  invoke(channel: string, args: unknown[]): Promise<unknown>;
+  on<K extends EventChannel>(channel: K, cb: (payload: Events[K]) => void): () => void;
+  open(kind: string, args: unknown, transport: StreamTransport<unknown>): OpenStream;
+  close(): void;
+}
+
+type Opener<K extends StreamKind> = (
+  docker: Dockerode,
+  args: never,
+  sink: StreamSink<StreamDown<K>>,
+) => Promise<StreamSession<StreamUp<K>>>;
+
+const OPENERS: { [K in StreamKind]: Opener<K> } = {
+  logs: openLogs as Opener<'logs'>,
+  terminal: openTerminal as Opener<'terminal'>,
+  stats: openStats as Opener<'stats'>,
+  pull: openPull as Opener<'pull'>,
+};
+
+export interface BackendOptions {
+  endpoints: EndpointConfig[];
+  log?: (msg: string) => void;
+}
+
+export function createBackend(opts: BackendOptions): Backend {
+  const endpoints = new Endpoints(opts.endpoints);
+  const handlers: Handlers = createHandlers(endpoints);
+  const listeners: { [K in EventChannel]: Set<(p: Events[K]) => void> } = {
+    'engine/events': new Set(),
+    'endpoint/changed': new Set(),
+  };
+  const emit = <K extends EventChannel>(k: K, p: Events[K]): void => {
+    for (const l of listeners[k]) l(p);
+  };
+  const feed = new EventFeed(endpoints, (ev) => emit('engine/events', ev));
+  const offEp = endpoints.onChange((ep) => emit('endpoint/changed', ep));
+  const sessions = new Set<OpenStream>();
+
+  return {
+    endpoints,
+    async invoke(channel, args) {
+      if (!isInvokeChannel(channel)) throw new Error(`unknown channel ${JSON.stringify(channel)}`);
+      if (!Array.isArray(args)) throw new Error('arguments must be a list');
+      opts.log?.(`invoke ${channel}`);
+      const fn = handlers[channel as InvokeChannel] as (...a: unknown[]) => Promise<unknown>;
+      return fn(...args);
+    },
+    on(channel, cb) {
+      listeners[channel].add(cb);
+      return () => listeners[channel].delete(cb);
+    },
+    open(kind, args, transport) {
+      if (!isStreamKind(kind)) throw new Error(`unknown stream ${JSON.stringify(kind)}`);
+      if (typeof args !== 'object' || args === null) throw new Error('stream arguments must be an object');
+      const sink = new StreamSink<unknown>({
+        send: (b) => transport.send(b),
+        end: (e) => {
+          sessions.delete(handle);
+          transport.end(e);
+        },
+      });
+      let session: StreamSession<unknown> | undefined;
+      let closed = false;
+      const early: unknown[] = [];
+      const handle: OpenStream = {
+        receive: (m) => {
+          if (session) session.receive(m);
+          else if (early.length < 1000) early.push(m);
+        },
+        ack: () => sink.ack(),
+        close: () => {
+          closed = true;
+          if (session) session.close();
+          else sink.end();
+        },
+      };
+      sessions.add(handle);
+      const opener = OPENERS[kind] as unknown as Opener<StreamKind>;
+      opener(endpoints.docker, args as never, sink as StreamSink<never>).then(
+        (s) => {
+          session = s as StreamSession<unknown>;
+          if (closed) s.close();
+          else for (const m of early.splice(0)) session.receive(m);
+        },
+        (err: unknown) => sink.end(String(err)),
+      );
+      return handle;
+    },
+    close() {
+      feed.close();
+      offEp();
+      for (const s of [...sessions]) s.close();
+    },
+  };
+}

@@ -1,0 +1,194 @@
+// Module-level actions: load a snapshot, then patch from engine events by id.
+import type { ContainerState, ContainerSummary, EngineEvent } from '../../../shared/ipc.js';
+import { bridge, errorText } from '../bridge/index.js';
+import { getState, setState, type DetailTab, type StateFilter, type View } from './index.js';
+
+export async function loadHost(): Promise<void> {
+  try {
+    const [host, endpoints] = await Promise.all([bridge.invoke('system/info'), bridge.invoke('endpoints/list')]);
+    setState({ host, endpoints, hostError: undefined });
+  } catch (err) {
+    setState({ hostError: errorText(err) });
+  }
+}
+
+export async function loadContainers(): Promise<void> {
+  try {
+    const list = await bridge.invoke('containers/list');
+    const containers: Record<string, ContainerSummary> = {};
+    for (const c of list) containers[c.id] = c;
+    setState({ containers, containersLoaded: true, containersError: undefined });
+  } catch (err) {
+    setState({ containersLoaded: true, containersError: errorText(err) });
+  }
+}
+
+export async function loadImages(): Promise<void> {
+  try {
+    setState({ images: await bridge.invoke('images/list'), imagesLoaded: true, imagesError: undefined });
+  } catch (err) {
+    setState({ imagesLoaded: true, imagesError: errorText(err) });
+  }
+}
+
+const ACTION_STATE: Record<string, ContainerState> = {
+  start: 'running',
+  unpause: 'running',
+  restart: 'running',
+  pause: 'paused',
+  die: 'exited',
+  stop: 'exited',
+};
+
+let pendingIds = new Set<string>();
+let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+let imagesTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** Fetch fresh summaries for just the containers events touched (coalesced). */
+function refreshSoon(id: string): void {
+  pendingIds.add(id);
+  refreshTimer ??= setTimeout(() => {
+    refreshTimer = undefined;
+    const ids = [...pendingIds];
+    pendingIds = new Set();
+    void bridge.invoke('containers/summaries', ids).then(
+      (list) => {
+        const seen = new Set(list.map((c) => c.id));
+        setState((s) => {
+          const containers = { ...s.containers };
+          for (const c of list) containers[c.id] = c;
+          // Gone between the event and the fetch.
+          for (const id of ids) if (!seen.has(id) && containers[id]?.state === 'removing') delete containers[id];
+          return { containers };
+        });
+      },
+      () => {},
+    );
+  }, 60);
+}
+
+export function applyEngineEvents(events: EngineEvent[]): void {
+  let imagesChanged = false;
+  setState((s) => {
+    let containers = s.containers;
+    let selected = s.selected;
+    let detailId = s.detailId;
+    for (const e of events) {
+      if (e.type === 'image') {
+        imagesChanged = true;
+        continue;
+      }
+      if (e.type !== 'container' || !e.id) continue;
+      const action = e.action.split(':')[0] ?? e.action;
+      if (containers === s.containers) containers = { ...s.containers };
+      if (action === 'destroy') {
+        delete containers[e.id];
+        if (selected[e.id]) {
+          selected = { ...selected };
+          delete selected[e.id];
+        }
+        if (detailId === e.id) detailId = undefined;
+        imagesChanged = true;
+        continue;
+      }
+      const cur = containers[e.id];
+      const st = ACTION_STATE[action];
+      if (cur && st) containers[e.id] = { ...cur, state: st };
+      if (action === 'create') imagesChanged = true;
+      if (['create', 'start', 'die', 'stop', 'pause', 'unpause', 'restart', 'rename', 'update'].includes(action)) {
+        refreshSoon(e.id);
+      }
+    }
+    return { containers, selected, detailId };
+  });
+  if (imagesChanged) {
+    imagesTimer ??= setTimeout(() => {
+      imagesTimer = undefined;
+      void loadImages();
+    }, 250);
+  }
+}
+
+export type ContainerAction = 'start' | 'stop' | 'restart' | 'pause' | 'unpause' | 'remove';
+
+export async function containerAction(ids: string[], action: ContainerAction): Promise<void> {
+  setState((s) => {
+    const busy = { ...s.busy };
+    const rowErrors = { ...s.rowErrors };
+    for (const id of ids) {
+      busy[id] = action;
+      delete rowErrors[id];
+    }
+    return { busy, rowErrors };
+  });
+  await Promise.all(
+    ids.map(async (id) => {
+      try {
+        if (action === 'remove') await bridge.invoke('containers/remove', id, true);
+        else await bridge.invoke(`containers/${action}`, id);
+      } catch (err) {
+        setState((s) => ({ rowErrors: { ...s.rowErrors, [id]: errorText(err) } }));
+      } finally {
+        setState((s) => {
+          const busy = { ...s.busy };
+          delete busy[id];
+          return { busy };
+        });
+      }
+    }),
+  );
+}
+
+export function clearRowError(id: string): void {
+  setState((s) => {
+    const rowErrors = { ...s.rowErrors };
+    delete rowErrors[id];
+    return { rowErrors };
+  });
+}
+
+export const setView = (view: View): void => setState({ view });
+export const setSearch = (search: string): void => setState({ search });
+export const setStateFilter = (stateFilter: StateFilter): void => setState({ stateFilter });
+export const openDetail = (id: string, tab: DetailTab = 'overview'): void =>
+  setState({ detailId: id, detailTab: tab, view: 'containers' });
+export const closeDetail = (): void => setState({ detailId: undefined });
+export const setDetailTab = (detailTab: DetailTab): void => setState({ detailTab });
+export const openRun = (image = ''): void => setState({ runOpen: true, runImage: image });
+export const closeRun = (): void => setState({ runOpen: false });
+
+export function toggleSelected(id: string): void {
+  setState((s) => {
+    const selected = { ...s.selected };
+    if (selected[id]) delete selected[id];
+    else selected[id] = true;
+    return { selected };
+  });
+}
+export function setSelected(ids: string[]): void {
+  const selected: Record<string, true> = {};
+  for (const id of ids) selected[id] = true;
+  setState({ selected });
+}
+
+let started = false;
+/** Snapshot + event subscription; call once at startup. */
+export function startSync(): () => void {
+  if (started) return () => {};
+  started = true;
+  const offEvents = bridge.on('engine/events', applyEngineEvents);
+  const offEp = bridge.on('endpoint/changed', () => {
+    setState({ containers: {}, images: [], selected: {}, detailId: undefined, containersLoaded: false });
+    void Promise.all([loadHost(), loadContainers(), loadImages()]);
+  });
+  void Promise.all([loadHost(), loadContainers(), loadImages()]);
+  return () => {
+    started = false;
+    offEvents();
+    offEp();
+  };
+}
+
+export function selectedIds(): string[] {
+  return Object.keys(getState().selected);
+}

@@ -1,0 +1,79 @@
+// One zustand store built from slices (containers, images, system, ui).
+// Actions live at module level (actions.ts) so the bridge's event stream can
+// patch the store without hooks.
+import { create } from 'zustand';
+import type { ContainerSummary, EndpointInfo, HostInfo, ImageSummary } from '../../../shared/ipc.js';
+
+export type View = 'containers' | 'images' | 'settings';
+export type DetailTab =
+  | 'overview'
+  | 'logs'
+  | 'terminal'
+  | 'stats'
+  | 'resources'
+  | 'processes'
+  | 'changes'
+  | 'hood'
+  | 'inspect';
+export type StateFilter = 'all' | 'running' | 'stopped' | 'paused';
+
+export interface ContainersSlice {
+  containers: Record<string, ContainerSummary>;
+  containersLoaded: boolean;
+  containersError: string | undefined;
+  /** Per-container action errors, shown on the row. */
+  rowErrors: Record<string, string>;
+  /** Containers with an action in flight. */
+  busy: Record<string, string>;
+}
+
+export interface ImagesSlice {
+  images: ImageSummary[];
+  imagesLoaded: boolean;
+  imagesError: string | undefined;
+}
+
+export interface SystemSlice {
+  host: HostInfo | undefined;
+  hostError: string | undefined;
+  endpoints: EndpointInfo[];
+}
+
+export interface UiSlice {
+  view: View;
+  selected: Record<string, true>;
+  detailId: string | undefined;
+  detailTab: DetailTab;
+  search: string;
+  stateFilter: StateFilter;
+  runOpen: boolean;
+  runImage: string;
+}
+
+export type AppState = ContainersSlice & ImagesSlice & SystemSlice & UiSlice;
+
+export const initialState: AppState = {
+  containers: {},
+  containersLoaded: false,
+  containersError: undefined,
+  rowErrors: {},
+  busy: {},
+  images: [],
+  imagesLoaded: false,
+  imagesError: undefined,
+  host: undefined,
+  hostError: undefined,
+  endpoints: [],
+  view: 'containers',
+  selected: {},
+  detailId: undefined,
+  detailTab: 'overview',
+  search: '',
+  stateFilter: 'all',
+  runOpen: false,
+  runImage: '',
+};
+
+export const useStore = create<AppState>()(() => ({ ...initialState }));
+export const getState = useStore.getState;
+export const setState = useStore.setState;

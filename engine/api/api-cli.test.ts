@@ -1,0 +1,153 @@
+// The real docker CLI (28.2) against `wharf daemon` (issue 4, "What must be
+// shown" 1, 3 and 6): version/info, run --rm, a detached ticker with ps,
+// logs -f, top, stats, inspect's pid; stop/kill/restart/pause/rm -f/rename/wait.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
+import { leaks, skipReason, startTestDaemon, uniqueName, type TestDaemon } from './testing.js';
+
+const skip = skipReason();
+if (skip) console.log(`# skipping docker CLI tests: ${skip}`);
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('docker CLI against wharf daemon', { skip }, () => {
+  let d: TestDaemon;
+  const ids: string[] = [];
+  before(async () => {
+    d = await startTestDaemon('cli');
+  });
+  after(async () => {
+    await d.cleanup();
+    assert.deepEqual(leaks(d.dir, ids), []);
+  });
+
+  const id = (name: string): string => {
+    const full = d.dockerOk(['inspect', '-f', '{{.Id}}', name]).trim();
+    ids.push(full);
+    return full;
+  };
+
+  test('docker version and docker info show the Wharf server with API 1.50', () => {
+    const v = d.dockerOk(['version', '--format', '{{.Server.Version}} {{.Server.APIVersion}} {{.Server.MinAPIVersion}} {{.Server.Os}}']);
+    assert.equal(v.trim(), '0.1.0 1.50 1.24 linux');
+    const info = d.dockerOk(['info', '--format', '{{json .}}']);
+    const doc = JSON.parse(info) as { ServerVersion: string; Driver: string; Images: number; Swarm: { LocalNodeState: string } };
+    assert.equal(doc.ServerVersion, '0.1.0');
+    assert.equal(doc.Driver, 'overlay2');
+    assert.equal(doc.Images, 1);
+    assert.equal(doc.Swarm.LocalNodeState, 'inactive');
+  });
+
+  test('docker run --rm prints hi and leaves no container', () => {
+    const name = uniqueName('rm');
+    assert.equal(d.dockerOk(['run', '--rm', '--name', name, 'busybox', 'echo', 'hi']), 'hi\n');
+    assert.equal(d.dockerOk(['ps', '-aq', '--filter', `name=${name}`]).trim(), '');
+    const r = d.docker(['run', '--rm', 'busybox', 'sh', '-c', 'exit 3']);
+    assert.equal(r.status, 3);
+    const info = JSON.parse(d.dockerOk(['info', '--format', '{{json .}}'])) as { Containers: number };
+    assert.equal(info.Containers, 0);
+  });
+
+  test('a detached ticker: ps, logs -f, top, stats, inspect pid', async () => {
+    const name = uniqueName('tick');
+    d.dockerOk(['run', '-d', '--name', name, 'busybox', 'sh', '-c', 'while true; do echo tick; sleep 1; done']);
+    const cid = id(name);
+    const ps = d.dockerOk(['ps', '--format', '{{.Names}}|{{.Status}}|{{.Command}}']);
+    assert.match(ps, new RegExp(`${name}\\|Up (Less than a second|\\d+ seconds?)\\|"sh -c`));
+    // logs -f, interrupted after a couple of ticks
+    const follow = spawn('docker', ['logs', '-f', name], { env: d.env });
+    let out = '';
+    follow.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    await sleep(2500);
+    follow.kill('SIGINT');
+    await new Promise((r) => follow.once('exit', r));
+    assert.ok((out.match(/tick/g) ?? []).length >= 2, out);
+    const top = d.dockerOk(['top', name]);
+    assert.match(top, /^UID\s+PID\s+PPID\s+C\s+STIME\s+TTY\s+TIME\s+CMD/);
+    assert.match(top, /sh -c while true/);
+    const stats = d.dockerOk(['stats', '--no-stream', '--format', '{{.Name}} {{.CPUPerc}} {{.MemUsage}} {{.PIDs}}', name]);
+    assert.match(stats, new RegExp(`^${name} \\d+\\.\\d+% [\\d.]+[KMG]iB / [\\d.]+[KMG]iB [12]\\n`));
+    const pid = Number(d.dockerOk(['inspect', '-f', '{{.State.Pid}}', name]).trim());
+    assert.ok(pid > 1);
+    for (const ns of ['pid', 'mnt', 'uts', 'ipc']) {
+      assert.notEqual(readlinkSync(`/proc/${pid}/ns/${ns}`), readlinkSync(`/proc/self/ns/${ns}`), ns);
+    }
+    const inspect = JSON.parse(d.dockerOk(['inspect', name])) as Array<{ Id: string; Name: string; GraphDriver: { Name: string; Data: Record<string, string> } }>;
+    assert.equal(inspect[0]?.Id, cid);
+    assert.equal(inspect[0]?.Name, `/${name}`);
+    assert.equal(inspect[0]?.GraphDriver.Name, 'overlay2');
+    assert.ok(inspect[0]?.GraphDriver.Data.MergedDir?.endsWith('/merged'));
+    d.dockerOk(['rm', '-f', name]);
+  });
+
+  test('stop sends SIGTERM, then SIGKILL after -t', () => {
+    const trap = uniqueName('trap');
+    d.dockerOk(['run', '-d', '--name', trap, 'busybox', 'sh', '-c', "trap 'echo got-term; exit 0' TERM; while true; do sleep 0.1; done"]);
+    id(trap);
+    const t0 = Date.now();
+    d.dockerOk(['stop', trap]);
+    assert.ok(Date.now() - t0 < 5000, 'a cooperative container stops at once');
+    assert.equal(d.dockerOk(['inspect', '-f', '{{.State.ExitCode}}', trap]).trim(), '0');
+    assert.match(d.dockerOk(['logs', trap]), /got-term/);
+    const stubborn = uniqueName('stubborn');
+    d.dockerOk(['run', '-d', '--name', stubborn, 'busybox', 'sh', '-c', "trap '' TERM; while true; do sleep 0.1; done"]);
+    id(stubborn);
+    d.dockerOk(['stop', '-t', '1', stubborn]);
+    assert.equal(d.dockerOk(['inspect', '-f', '{{.State.ExitCode}}', stubborn]).trim(), '137');
+    assert.match(d.dockerOk(['ps', '-a', '--filter', `name=${stubborn}`, '--format', '{{.Status}}']), /^Exited \(137\) /);
+    assert.equal(d.docker(['stop', stubborn]).status, 0, 'stopping a stopped container is fine (304)');
+  });
+
+  test('kill, restart, pause/unpause, rename, wait, rm and rm -f', () => {
+    const name = uniqueName('life');
+    d.dockerOk(['run', '-d', '--name', name, 'busybox', 'sleep', '1000']);
+    const cid = id(name);
+    d.dockerOk(['pause', name]);
+    assert.equal(d.dockerOk(['inspect', '-f', '{{.State.Status}}', name]).trim(), 'paused');
+    assert.match(d.dockerOk(['ps', '--filter', `name=${name}`, '--format', '{{.Status}}']), /\(Paused\)/);
+    d.dockerOk(['unpause', name]);
+    const pid1 = d.dockerOk(['inspect', '-f', '{{.State.Pid}}', name]).trim();
+    d.dockerOk(['restart', '-t', '0', name]);
+    const pid2 = d.dockerOk(['inspect', '-f', '{{.State.Pid}}', name]).trim();
+    assert.notEqual(pid1, pid2);
+    assert.equal(d.dockerOk(['inspect', '-f', '{{.State.Running}}', name]).trim(), 'true');
+    const rm = d.docker(['rm', name]);
+    assert.notEqual(rm.status, 0);
+    assert.match(rm.stderr, new RegExp(`cannot remove container "/${name}": container is running: stop the container before removing or force remove`));
+    const renamed = uniqueName('renamed');
+    d.dockerOk(['rename', name, renamed]);
+    assert.equal(d.dockerOk(['inspect', '-f', '{{.Name}}', cid]).trim(), `/${renamed}`);
+    const waiter = spawn('docker', ['wait', renamed], { env: d.env });
+    let waited = '';
+    waiter.stdout.on('data', (b: Buffer) => (waited += b.toString()));
+    d.dockerOk(['kill', '-s', 'KILL', renamed]);
+    return new Promise<void>((resolve, reject) => {
+      waiter.once('exit', () => {
+        try {
+          assert.equal(waited.trim(), '137');
+          const again = d.docker(['kill', renamed]);
+          assert.match(again.stderr, /is not running/);
+          const conflictName = uniqueName('dup');
+          d.dockerOk(['create', '--name', conflictName, 'busybox', 'true']);
+          id(conflictName);
+          const dup = d.docker(['create', '--name', conflictName, 'busybox', 'true']);
+          assert.match(dup.stderr, new RegExp(`Conflict. The container name "/${conflictName}" is already in use by container "[0-9a-f]{64}". You have to remove \\(or rename\\) that container to be able to reuse that name.`));
+          d.dockerOk(['rm', '-f', renamed, conflictName]);
+          assert.equal(d.dockerOk(['ps', '-aq', '--filter', `id=${cid}`]).trim(), '');
+          resolve();
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
+  });
+
+  test('unknown image and unknown container answer Docker\'s messages', () => {
+    const r = d.docker(['create', 'nosuchimage-xyz']);
+    assert.notEqual(r.status, 0);
+    const missing = d.docker(['inspect', 'nosuch-container-xyz']);
+    assert.match(missing.stderr, /No such (object|container): nosuch-container-xyz/);
+  });
+});

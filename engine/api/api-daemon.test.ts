@@ -1,0 +1,111 @@
+// The daemon's own behaviour (issue 4, "What must be shown" 8): a running
+// container survives a daemon restart and logs/attach/stop work on it;
+// --restart always comes back; restart policies on exit; a second daemon on
+// the same data root is refused; SIGTERM leaves containers running.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { leaks, skipReason, startTestDaemon, uniqueName, WHARF_BIN, type TestDaemon } from './testing.js';
+
+const skip = skipReason();
+if (skip) console.log(`# skipping daemon tests: ${skip}`);
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('wharf daemon', { skip }, () => {
+  let d: TestDaemon;
+  const ids: string[] = [];
+  before(async () => {
+    d = await startTestDaemon('daemon');
+  });
+  after(async () => {
+    await d.cleanup();
+    assert.deepEqual(leaks(d.dir, ids), []);
+  });
+  const idOf = (name: string): string => {
+    const id = d.dockerOk(['inspect', '-f', '{{.Id}}', name]).trim();
+    ids.push(id);
+    return id;
+  };
+
+  test('a second daemon on the same data root is refused with a clear message', () => {
+    const r = spawnSync(
+      process.execPath,
+      [WHARF_BIN, 'daemon', '--data-root', d.dataRoot, '--exec-root', d.execRoot, '-H', `unix://${join(d.dir, 'other.sock')}`, '--config-file', join(d.dir, 'daemon.json')],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, new RegExp(`another wharf daemon \\(pid ${d.child.pid}\\) is already running on data root ${d.dataRoot}`));
+  });
+
+  test('containers survive a daemon restart; logs, attach and stop still work', async () => {
+    const name = uniqueName('live');
+    d.dockerOk(['run', '-d', '--name', name, 'busybox', 'sh', '-c', "trap 'exit 0' TERM; i=0; while true; do i=$((i+1)); echo line-$i; sleep 0.3; done"]);
+    idOf(name);
+    const pid = Number(d.dockerOk(['inspect', '-f', '{{.State.Pid}}', name]).trim());
+    const always = uniqueName('always');
+    d.dockerOk(['run', '-d', '--restart', 'always', '--name', always, 'busybox', 'sleep', '1000']);
+    idOf(always);
+    const alwaysPid = Number(d.dockerOk(['inspect', '-f', '{{.State.Pid}}', always]).trim());
+    await d.stop();
+    assert.ok(alive(pid), 'the container keeps running without the daemon');
+    // Killed while the daemon is away: --restart always brings it back on start.
+    assert.ok(alwaysPid > 0);
+    process.kill(alwaysPid, 'SIGKILL');
+    await sleep(500);
+    await d.start();
+    assert.equal(d.dockerOk(['inspect', '-f', '{{.State.Running}} {{.State.Pid}}', name]).trim(), `true ${pid}`);
+    assert.equal(d.dockerOk(['inspect', '-f', '{{.State.Running}}', always]).trim(), 'true');
+    assert.match(d.dockerOk(['logs', '--tail', '2', name]), /^line-\d+\nline-\d+\n$/);
+    // attach sees new output
+    const att = spawn('docker', ['attach', '--no-stdin', name], { env: d.env });
+    let seen = '';
+    att.stdout.on('data', (b: Buffer) => (seen += b.toString()));
+    await sleep(1200);
+    assert.match(seen, /line-\d+/);
+    d.dockerOk(['stop', name]);
+    await new Promise((r) => att.once('exit', r));
+    assert.equal(att.exitCode, 0);
+    assert.equal(d.dockerOk(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', name]).trim(), 'exited 0');
+    assert.ok(!alive(pid));
+    d.dockerOk(['rm', '-f', name, always]);
+  });
+
+  test('restart policies: on-failure:N counts, always restarts, stop ends it', async () => {
+    const fail = uniqueName('fail');
+    d.dockerOk(['run', '-d', '--restart', 'on-failure:2', '--name', fail, 'busybox', 'sh', '-c', 'exit 4']);
+    idOf(fail);
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      const [count, status] = d.dockerOk(['inspect', '-f', '{{.RestartCount}} {{.State.Status}}', fail]).trim().split(' ');
+      if (count === '2' && status === 'exited') break;
+      await sleep(200);
+    }
+    await sleep(1000);
+    assert.equal(d.dockerOk(['inspect', '-f', '{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}', fail]).trim(), '2 exited 4');
+    const ok = uniqueName('ok');
+    d.dockerOk(['run', '-d', '--restart', 'on-failure', '--name', ok, 'busybox', 'true']);
+    idOf(ok);
+    await sleep(1000);
+    assert.equal(d.dockerOk(['inspect', '-f', '{{.RestartCount}}', ok]).trim(), '0');
+    const always = uniqueName('alw');
+    d.dockerOk(['run', '-d', '--restart', 'always', '--name', always, 'busybox', 'sh', '-c', 'sleep 0.2']);
+    idOf(always);
+    await sleep(2000);
+    assert.ok(Number(d.dockerOk(['inspect', '-f', '{{.RestartCount}}', always]).trim()) >= 1);
+    d.dockerOk(['stop', '-t', '0', always]);
+    await sleep(800);
+    assert.equal(d.dockerOk(['inspect', '-f', '{{.State.Running}}', always]).trim(), 'false');
+    d.dockerOk(['rm', '-f', fail, ok, always]);
+  });
+});

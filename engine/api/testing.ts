@@ -1,0 +1,218 @@
+// Test fixture for the API: a temp data and exec root holding a busybox
+// image (stored through the real layer and image stores), a `wharf daemon`
+// child process serving it on a temp socket, and helpers to run the real
+// docker CLI against it. cleanup() removes every container through the API,
+// stops the daemon and checks nothing is left mounted.
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FileContentStore } from '../images/content-store.js';
+import { FsImageStore } from '../images/image-store.js';
+import { OverlayLayerStore } from '../storage/layers/layer-store.js';
+import { tarDirectory } from '../storage/layers/untar.js';
+import { isRoot, haveBusybox, makeBusyboxRootfs } from '../testing/busybox.js';
+
+const repo = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const WHARF_BIN = join(repo, 'bin/wharf.js');
+const NATIVE = join(repo, 'native/build/Release');
+
+export function skipReason(): string | undefined {
+  if (!isRoot()) return 'needs root (namespaces, cgroups, overlay mounts)';
+  if (!haveBusybox()) return 'needs /bin/busybox (apt-get install busybox-static)';
+  for (const b of ['wharf-runtime', 'wharf-shim', 'wharf-untar']) {
+    if (!existsSync(join(NATIVE, b))) return `needs native/build/Release/${b} (npm run build:native)`;
+  }
+  if (spawnSync('docker', ['--version']).status !== 0) return 'needs the docker CLI on PATH';
+  return undefined;
+}
+
+export function uniqueName(prefix = 'wa'): string {
+  return `${prefix}-${randomBytes(5).toString('hex')}`;
+}
+
+/** Stores a busybox image tagged `tag` in the data root, the way a load would. */
+export async function addBusyboxImage(dataRoot: string, tag = 'busybox:latest'): Promise<string> {
+  const work = mkdtempSync(join(tmpdir(), 'wharf-api-img-'));
+  try {
+    const rootfs = makeBusyboxRootfs(join(work, 'rootfs'));
+    const content = await FileContentStore.open(dataRoot);
+    const layers = new OverlayLayerStore({ dataRoot });
+    const images = await FsImageStore.open({ dataRoot, content, layers });
+    const info = await layers.extract(tarDirectory(rootfs, { whiteouts: false }), { parentChainID: null });
+    const config = {
+      architecture: 'amd64',
+      os: 'linux',
+      created: '2024-01-01T00:00:00Z',
+      config: { Cmd: ['sh'], Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] },
+      rootfs: { type: 'layers', diff_ids: [info.diffID] },
+      history: [{ created: '2024-01-01T00:00:00Z', created_by: 'ADD busybox /' }],
+    };
+    const rec = await images.add(Buffer.from(JSON.stringify(config)), [null]);
+    await images.tag(rec.id, tag);
+    return rec.id;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+export interface TestDaemon {
+  dir: string;
+  dataRoot: string;
+  execRoot: string;
+  socket: string;
+  env: NodeJS.ProcessEnv;
+  child: ChildProcess;
+  /** stderr of the daemon so far. */
+  logs(): string;
+  /** docker CLI, synchronous. */
+  docker(args: string[], opts?: { input?: string; timeout?: number }): SpawnSyncReturns<string>;
+  /** docker CLI; throws with stderr when it fails. */
+  dockerOk(args: string[], opts?: { input?: string; timeout?: number }): string;
+  /** Plain HTTP against the socket. */
+  http(method: string, path: string, body?: string | Buffer, headers?: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>;
+  /** SIGTERM and wait; containers keep running. */
+  stop(): Promise<void>;
+  /** Starts the daemon again on the same roots. */
+  start(): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+function waitForSocket(socket: string, child: ChildProcess, logs: () => string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolvePromise, reject) => {
+    const attempt = (): void => {
+      if (child.exitCode !== null) return reject(new Error(`daemon exited (${child.exitCode}): ${logs()}`));
+      if (Date.now() > deadline) return reject(new Error(`daemon did not come up: ${logs()}`));
+      const req = request({ socketPath: socket, path: '/_ping', method: 'GET' }, (res) => {
+        res.resume();
+        if (res.statusCode === 200) resolvePromise();
+        else setTimeout(attempt, 50);
+      });
+      req.on('error', () => setTimeout(attempt, 50));
+      req.end();
+    };
+    attempt();
+  });
+}
+
+export async function startTestDaemon(name: string, opts: { image?: boolean } = {}): Promise<TestDaemon> {
+  // Short: the shim's sockets live under the exec root and sun_path holds 107 bytes.
+  void name;
+  const dir = mkdtempSync('/tmp/wa-');
+  const dataRoot = join(dir, 'data');
+  const execRoot = join(dir, 'e');
+  const socket = join(dir, 'wharf.sock');
+  writeFileSync(join(dir, 'daemon.json'), '{"log-level":"debug"}');
+  if (opts.image !== false) await addBusyboxImage(dataRoot);
+  let log = '';
+  const env = { ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: join(dir, 'docker-config') };
+  const d: TestDaemon = {
+    dir,
+    dataRoot,
+    execRoot,
+    socket,
+    env,
+    child: undefined as unknown as ChildProcess,
+    logs: () => log,
+    docker(args, o = {}) {
+      return spawnSync('docker', args, { env, encoding: 'utf8', input: o.input, timeout: o.timeout ?? 60_000 });
+    },
+    dockerOk(args, o = {}) {
+      const r = d.docker(args, o);
+      if (r.status !== 0) {
+        throw new Error(`docker ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.error ? String(r.error) : ''}`);
+      }
+      return r.stdout;
+    },
+    http(method, path, body, headers = {}) {
+      return new Promise((res, rej) => {
+        const req = request({ socketPath: socket, path, method, headers }, (r) => {
+          const chunks: Buffer[] = [];
+          r.on('data', (c: Buffer) => chunks.push(c));
+          r.on('end', () => res({ status: r.statusCode ?? 0, headers: r.headers, body: Buffer.concat(chunks).toString() }));
+          r.on('error', rej);
+        });
+        req.on('error', rej);
+        req.end(body);
+      });
+    },
+    async start() {
+      log = '';
+      const child = spawn(
+        process.execPath,
+        [WHARF_BIN, 'daemon', '--data-root', dataRoot, '--exec-root', execRoot, '-H', `unix://${socket}`, '--config-file', join(dir, 'daemon.json')],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      child.stderr?.setEncoding('utf8');
+      child.stderr?.on('data', (s: string) => {
+        log += s;
+        if (process.env.WHARF_TEST_DAEMON_LOG) process.stderr.write(s);
+      });
+      d.child = child;
+      await waitForSocket(socket, child, () => log);
+    },
+    async stop() {
+      const child = d.child;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
+    async cleanup() {
+      try {
+        if (d.child && d.child.exitCode === null) {
+          const ids = d.docker(['ps', '-aq', '--no-trunc']).stdout.split('\n').filter(Boolean);
+          if (ids.length) d.docker(['rm', '-f', ...ids], { timeout: 60_000 });
+        }
+      } finally {
+        await d.stop();
+        for (const m of mountsUnder(dir).reverse()) spawnSync('umount', ['-l', m]);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+  await d.start();
+  return d;
+}
+
+/** Processes whose command line mentions `dir` (shims and containers of this daemon). */
+export function processesUnder(dir: string): number[] {
+  const out: number[] = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      if (readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(dir)) out.push(Number(p));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+/** What a finished test must not leave: mounts, processes, cgroups of `ids`. */
+export function leaks(dir: string, ids: string[]): string[] {
+  const problems = mountsUnder(dir).map((m) => `mount ${m}`);
+  for (const p of processesUnder(dir)) problems.push(`process ${p}`);
+  for (const id of ids) {
+    for (const c of readdirSync('/sys/fs/cgroup')) {
+      const d = join('/sys/fs/cgroup', c, 'wharf', id);
+      if (existsSync(d)) problems.push(`cgroup ${d}`);
+    }
+  }
+  return problems;
+}
+
+export function mountsUnder(dir: string): string[] {
+  return readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[1] ?? '')
+    .filter((m) => m === dir || m.startsWith(`${dir}/`));
+}
