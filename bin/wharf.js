@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Launcher for the `wharf` command: runs engine/cli.ts through tsx's ESM
-// loader (tsx is a runtime dependency), so the engine ships as its sources
-// with no separate compile step.
+// Launcher for the `wharf` command: runs engine/cli.ts from source through
+// tsx's ESM loader (tsx is a runtime dependency), so the engine needs no
+// compile step and its import.meta.url-relative paths (native binaries, the
+// addon) stay valid.
 import { register } from 'tsx/esm/api';
 
 register();

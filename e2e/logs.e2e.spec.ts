@@ -13,7 +13,14 @@ if (reason) console.log(`# skipping logs e2e: ${reason}`);
 /** The page answers a round trip through its event loop within `ms`. */
 async function responsive(h: Harness, ms = 2000): Promise<void> {
   const r = await Promise.race([
-    h.page.evaluate(() => new Promise<number>((res) => requestAnimationFrame(() => res(1)))),
+    h.page.evaluate(
+      () =>
+        new Promise<number>((res) =>
+          (globalThis as unknown as { requestAnimationFrame(cb: () => void): number }).requestAnimationFrame(
+            () => res(1),
+          ),
+        ),
+    ),
     new Promise<number>((res) => setTimeout(() => res(0), ms)),
   ]);
   assert.equal(r, 1, `page did not render a frame within ${ms} ms`);
@@ -59,11 +66,20 @@ describe('logs', { skip: reason }, () => {
       await waitFor(async () => ((await tick()) ?? 0) >= first + 2 || undefined, 'two more ticks, live');
       await responsive(h);
       // The long line is there, shown shortened with a way to expand it.
-      await h.page.getByText(/more characters/).first().waitFor();
+      await h.page
+        .getByText(/more characters/)
+        .first()
+        .waitFor();
       const longShown = await h.page.locator('.log-line .text').first().innerText();
-      assert.ok(longShown.startsWith('xxxx') && longShown.length <= 2000, `long line shortened (${longShown.length})`);
+      assert.ok(
+        longShown.startsWith('xxxx') && longShown.length <= 2000,
+        `long line shortened (${longShown.length})`,
+      );
       await h.shot('04-logs');
-      await h.page.getByText(/more characters/).first().click();
+      await h.page
+        .getByText(/more characters/)
+        .first()
+        .click();
       await responsive(h);
       const expanded = await h.page.locator('.log-line .text').first().innerText();
       assert.equal(expanded.length, 100000);
@@ -77,7 +93,10 @@ describe('logs', { skip: reason }, () => {
   test('a flood of output keeps the page responsive and the DOM capped', async () => {
     try {
       const name = h.name('flood');
-      await runDetached(name, 'i=0; while [ $i -lt 60000 ]; do echo "line $i of the flood"; i=$((i+1)); done; sleep 3600');
+      await runDetached(
+        name,
+        'i=0; while [ $i -lt 60000 ]; do echo "line $i of the flood"; i=$((i+1)); done; sleep 3600',
+      );
       const list = new ContainersPage(h.page);
       await list.open();
       await list.openDetail(name);
@@ -87,7 +106,11 @@ describe('logs', { skip: reason }, () => {
         await responsive(h);
         await h.page.waitForTimeout(200);
       }
-      await waitFor(async () => (/line 59999 of the flood/.test(await d.logText()) ? true : undefined), 'the last line', 60_000);
+      await waitFor(
+        async () => (/line 59999 of the flood/.test(await d.logText()) ? true : undefined),
+        'the last line',
+        60_000,
+      );
       const rows = await h.page.locator('[data-testid=logs] .log-line').count();
       assert.ok(rows < 500, `virtualized: ${rows} rows in the DOM`);
       await responsive(h);

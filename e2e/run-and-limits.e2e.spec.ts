@@ -79,4 +79,19 @@ describe('run dialog and live resource limits', { skip: reason }, () => {
       throw e;
     }
   });
+
+  test('a run that cannot work says why, in the dialog', async () => {
+    try {
+      const run = new RunDialog(h.page);
+      await run.open();
+      await run.fill({ image: 'nosuchimage-e2e:1', name: h.name('bad') });
+      const msg = await run.submitForError();
+      assert.match(msg, /no such image|not found|pull/i);
+      await h.shot('02-run-error');
+      await run.cancel();
+    } catch (e) {
+      failed = true;
+      throw e;
+    }
+  });
 });

@@ -38,11 +38,15 @@ describe('views', { skip: reason }, () => {
       await h.shot('08-overview');
 
       await d.tab('Stats');
-      await waitFor(async () => {
-        const t = await h.page.locator('[data-testid=stat-cpu]').innerText();
-        const v = parseFloat(t);
-        return Number.isFinite(v) && v > 10 ? v : undefined;
-      }, 'CPU above 10% in the stats card', 20_000);
+      await waitFor(
+        async () => {
+          const t = await h.page.locator('[data-testid=stat-cpu]').innerText();
+          const v = parseFloat(t);
+          return Number.isFinite(v) && v > 10 ? v : undefined;
+        },
+        'CPU above 10% in the stats card',
+        20_000,
+      );
       await h.page.waitForTimeout(3000);
       await h.shot('06-stats');
 
@@ -50,7 +54,10 @@ describe('views', { skip: reason }, () => {
       await h.page.waitForSelector('[data-testid=namespaces] tbody tr');
       const ns = await h.page.locator('[data-testid=namespaces] tbody tr').allInnerTexts();
       for (const t of ['pid', 'mnt', 'uts', 'ipc']) {
-        assert.ok(ns.some((r) => r.startsWith(t) && /own/.test(r)), `${t} namespace of its own: ${ns.join(' | ')}`);
+        assert.ok(
+          ns.some((r) => r.startsWith(t) && /own/.test(r)),
+          `${t} namespace of its own: ${ns.join(' | ')}`,
+        );
       }
       const path = await h.page.locator('[data-testid=cgroup-path]').first().innerText();
       assert.ok(path.includes(id), `cgroup path ${path} names the container`);

@@ -26,10 +26,8 @@ export const ErrorCatalogue = {
     message: (id: string) =>
       `cannot remove container "${id}": container is running: stop the container before removing or force remove`,
   },
-  CONTAINER_PAUSED: {
-    status: 409,
-    message: (id: string) => `Container ${id} is paused, unpause the container before stopping or killing`,
-  },
+  /** pause of a paused container: moby's errNotPaused wording. */
+  CONTAINER_PAUSED: { status: 409, message: (id: string) => `Container ${id} is already paused` },
   CONTAINER_NOT_PAUSED: { status: 409, message: (id: string) => `Container ${id} is not paused` },
   CONTAINER_BUSY: {
     status: 409,
@@ -105,6 +103,10 @@ export const ErrorCatalogue = {
     message: (what: string) =>
       `${what}: authentication required or access denied; run \`docker login\` for this registry`,
   },
+  VOLUME_NOT_FOUND: { status: 404, message: (name: string) => `get ${name}: no such volume` },
+  /** arg: "<op> <name>: <reason>", Docker's wording (volume/service errors). */
+  VOLUME_INVALID: { status: 400, message: (what: string) => what },
+  VOLUME_IN_USE: { status: 409, message: (what: string) => what },
   REGISTRY_ERROR: { status: 500, message: (what: string) => `registry error: ${what}` },
   REGISTRY_UNREACHABLE: {
     status: 500,

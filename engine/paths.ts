@@ -5,6 +5,13 @@
 //   data root  persistent state: blobs, layers, images, containers/<id>/ records and logs
 //   exec root  volatile state that dies with a reboot: shim state dirs, bundles,
 //              the OCI runtime's --root, attach sockets
+//
+// The shims' unix sockets (console.sock, attach.sock) live in the state dirs,
+// and sun_path holds 107 bytes, so those dirs are kept short:
+//   <exec-root>/c/<64 hex container id>/   a container's shim state dir
+//   <exec-root>/exec/<16 hex>/             an exec session's shim state dir
+// which leaves room for an exec root of up to MAX_EXEC_ROOT bytes
+// (assertExecRootFits() says so at startup instead of failing on first run).
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -43,19 +50,51 @@ export function resolveEnginePaths(
   };
 }
 
+/** sun_path of a unix socket address holds this many bytes plus the NUL. */
+export const SUN_PATH_MAX = 107;
+/** The longest socket name a shim creates in its state dir. */
+const LONGEST_SOCKET = 'console.sock';
+/** The longest exec root whose containers' sockets still fit in sun_path (64-hex ids). */
+export const MAX_EXEC_ROOT = SUN_PATH_MAX - '/c/'.length - 64 - `/${LONGEST_SOCKET}`.length;
+
+/**
+ * Fails early, with a message a user can act on, when the exec root is too
+ * long for the shims' sockets (the OCI runtime connects to console.sock by path).
+ */
+export function assertExecRootFits(p: EnginePaths): void {
+  const len = Buffer.byteLength(p.execRoot);
+  if (len > MAX_EXEC_ROOT)
+    throw new Error(
+      `exec root ${p.execRoot} is too long (${len} bytes; at most ${MAX_EXEC_ROOT}): ` +
+        `container sockets below it would not fit in a unix socket address; choose a shorter --exec-root`,
+    );
+}
+
 /** Directories below the roots that the container runtime uses. */
 export const containerPaths = {
   /** <data-root>/containers/<id>: record (config.v2.json) and json-file log. */
   dataDir: (p: EnginePaths, id: string): string => join(p.dataRoot, 'containers', id),
   record: (p: EnginePaths, id: string): string => join(p.dataRoot, 'containers', id, 'config.v2.json'),
   log: (p: EnginePaths, id: string): string => join(p.dataRoot, 'containers', id, `${id}-json.log`),
-  /** <exec-root>/containers/<id>: the shim's state dir (shim.pid, exit.json, attach.sock). */
-  stateDir: (p: EnginePaths, id: string): string => join(p.execRoot, 'containers', id),
-  bundle: (p: EnginePaths, id: string): string => join(p.execRoot, 'containers', id, 'bundle'),
-  execStateDir: (p: EnginePaths, id: string, execId: string): string =>
-    join(p.execRoot, 'containers', id, 'exec', execId),
+  /** <exec-root>/c/<id>: the shim's state dir (shim.pid, exit.json, attach.sock, console.sock). */
+  stateDir: (p: EnginePaths, id: string): string => join(p.execRoot, 'c', id),
+  bundle: (p: EnginePaths, id: string): string => join(p.execRoot, 'c', id, 'bundle'),
+  /** <exec-root>/exec: exec sessions' state dirs, one per session. */
+  execDir: (p: EnginePaths): string => join(p.execRoot, 'exec'),
+  /** <exec-root>/exec/<key>: an exec session's shim state dir; `key` is 16 hex (short: sun_path). */
+  execStateDir: (p: EnginePaths, key: string): string => join(p.execRoot, 'exec', key),
   /** The OCI runtime's --root. */
   runtimeRoot: (p: EnginePaths): string => join(p.execRoot, 'runtime'),
-  containersExecDir: (p: EnginePaths): string => join(p.execRoot, 'containers'),
+  containersExecDir: (p: EnginePaths): string => join(p.execRoot, 'c'),
   containersDataDir: (p: EnginePaths): string => join(p.dataRoot, 'containers'),
+};
+
+/** Named volumes (DESIGN.md: <data-root>/volumes/<name>/_data). */
+export const volumePaths = {
+  root: (p: EnginePaths): string => join(p.dataRoot, 'volumes'),
+  dir: (p: EnginePaths, name: string): string => join(p.dataRoot, 'volumes', name),
+  /** What containers mount: <data-root>/volumes/<name>/_data. */
+  data: (p: EnginePaths, name: string): string => join(p.dataRoot, 'volumes', name, '_data'),
+  /** The volume's metadata (Name, Driver, CreatedAt, Labels, Options), written atomically. */
+  metadata: (p: EnginePaths, name: string): string => join(p.dataRoot, 'volumes', name, 'volume.json'),
 };

@@ -23,7 +23,7 @@
       "target_name": "wharf-untar",
       "type": "executable",
       "sources": ["<!@(ls -1 src/common/*.c src/untar/*.c)"],
-      "libraries": ["-larchive", "-lseccomp"]
+      "libraries": ["-larchive", "-lseccomp", "-lnettle", "-lz"]
     }
   ]
 }

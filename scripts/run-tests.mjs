@@ -1,11 +1,11 @@
-// Runs every *.test.ts under the source folders with Node's test runner
+// Runs every *.test.ts (and the Playwright *.e2e.spec.ts) under the source folders with Node's test runner
 // (through tsx for TypeScript). Tests that touch the kernel run one file at a
 // time: CPU-share and OOM tests measure the machine and must not overlap.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-const roots = ['engine', 'native/test', 'app'];
+const roots = ['engine', 'native/test', 'app', 'e2e'];
 const skip = new Set(['node_modules', 'build', 'dist']);
 
 function findTests(dir) {
@@ -20,7 +20,7 @@ function findTests(dir) {
     if (skip.has(e.name)) continue;
     const p = join(dir, e.name);
     if (e.isDirectory()) out = out.concat(findTests(p));
-    else if (e.name.endsWith('.test.ts')) out.push(p);
+    else if (e.name.endsWith('.test.ts') || e.name.endsWith('.e2e.spec.ts')) out.push(p);
   }
   return out;
 }

@@ -82,7 +82,9 @@ declare module 'electron' {
         ) => void,
       ): void;
     };
-    setPermissionRequestHandler(handler: (wc: WebContents, permission: string, cb: (ok: boolean) => void) => void): void;
+    setPermissionRequestHandler(
+      handler: (wc: WebContents, permission: string, cb: (ok: boolean) => void) => void,
+    ): void;
   }
   const session: { defaultSession: Session };
   const app: {

@@ -10,7 +10,7 @@ import { createBackend, type Backend } from './backend/index.js';
 import { registerBridge } from './ipc-main.js';
 import { createMainWindow, hardenSession, lockDown } from './window.js';
 
-// Bundled by scripts/build-electron.mjs into app/main/dist/ (main.mjs, preload.cjs).
+// Runs from its sources (entry.mjs); the preload is bundled to dist/preload.cjs.
 const here = fileURLToPath(new URL('.', import.meta.url));
 const log = (m: string): void => void process.stderr.write(`[wharf] ${m}\n`);
 
@@ -53,12 +53,14 @@ async function main(): Promise<void> {
     log,
   });
   registerBridge(backend, log);
-  const open = (): void =>
-    void createMainWindow({
-      preload: join(here, 'preload.cjs'),
-      indexHtml: join(here, '../../renderer/dist/index.html'),
+  const open = (): void => {
+    backend?.prefetch(); // the list is on its way while the page loads
+    createMainWindow({
+      preload: join(here, 'dist/preload.cjs'),
+      indexHtml: join(here, '../renderer/dist/index.html'),
       dark: false,
     });
+  };
   open();
   app.on('activate', () => open());
   app.on('window-all-closed', () => app.quit());

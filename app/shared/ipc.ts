@@ -23,6 +23,8 @@ import type {
   LogLine,
   StatsSample,
   PullProgress,
+  VolumeSummary,
+  VolumeCreateInput,
 } from './types.js';
 
 export * from './types.js';
@@ -56,6 +58,10 @@ export interface Invoke {
   'images/tag': (ref: string, repo: string, tag: string) => void;
   'images/history': (ref: string) => ImageHistoryItem[];
   'images/layers': (ref: string) => ImageLayers;
+  /** Volumes with the containers using each (and sizes where cheap). */
+  'volumes/list': () => VolumeSummary[];
+  'volumes/create': (input: VolumeCreateInput) => VolumeSummary;
+  'volumes/remove': (name: string, force: boolean) => void;
 }
 
 export type InvokeChannel = keyof Invoke;
@@ -146,6 +152,9 @@ const INVOKE_CHANNELS: Record<InvokeChannel, true> = {
   'images/tag': true,
   'images/history': true,
   'images/layers': true,
+  'volumes/list': true,
+  'volumes/create': true,
+  'volumes/remove': true,
 };
 const EVENT_CHANNELS: Record<EventChannel, true> = { 'engine/events': true, 'endpoint/changed': true };
 const STREAM_KINDS: Record<StreamKind, true> = { logs: true, terminal: true, stats: true, pull: true };

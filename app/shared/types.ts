@@ -160,6 +160,33 @@ export interface ImageLayers {
   containers: string[];
 }
 
+export interface VolumeUser {
+  id: string;
+  name: string;
+  /** Where the container mounts the volume. */
+  destination: string;
+}
+
+export interface VolumeSummary {
+  name: string;
+  driver: string;
+  mountpoint: string;
+  /** Unix seconds; 0 when the engine does not say. */
+  created: number;
+  labels: Record<string, string>;
+  /** Made for an image VOLUME or `-v /path` (Docker's com.docker.volume.anonymous label). */
+  anonymous: boolean;
+  /** Bytes, when the engine reports it (system df); undefined otherwise. */
+  size: number | undefined;
+  usedBy: VolumeUser[];
+}
+
+export interface VolumeCreateInput {
+  name: string;
+  /** "key=value" entries. */
+  labels: string[];
+}
+
 export interface EngineEvent {
   type: string;
   action: string;

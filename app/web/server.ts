@@ -73,8 +73,15 @@ export async function startWebUi(opts: WebUiOptions): Promise<WebUi> {
     res.setHeader('referrer-policy', 'no-referrer');
     res.setHeader('x-frame-options', 'DENY');
     if (!authorized(req, url, token)) {
-      res.writeHead(401, { 'content-type': 'text/plain' }).end('Unauthorized: open the URL with its ?token=.\n');
+      res
+        .writeHead(401, { 'content-type': 'text/plain' })
+        .end('Unauthorized: open the URL with its ?token=.\n');
       return;
+    }
+    // A page load: fetch the container list now, while the page loads its
+    // scripts, so the renderer's first `containers/list` finds it ready.
+    if (req.method === 'GET' && (url.pathname === '/' || url.pathname.endsWith('/index.html'))) {
+      backend.prefetch();
     }
     if (url.searchParams.has('token')) {
       // Trade the query token for a cookie and drop it from the address bar.

@@ -25,7 +25,10 @@ export class ContainersPage {
     await this.row(name).waitFor({ state: 'detached', timeout });
   }
 
-  async action(name: string, label: 'Stop' | 'Start' | 'Restart' | 'Pause' | 'Resume' | 'Remove'): Promise<void> {
+  async action(
+    name: string,
+    label: 'Stop' | 'Start' | 'Restart' | 'Pause' | 'Resume' | 'Remove',
+  ): Promise<void> {
     await this.row(name).getByRole('button', { name: label, exact: true }).click();
   }
 

@@ -6,6 +6,7 @@ export class RunDialog {
   constructor(readonly page: Page) {}
 
   async open(): Promise<void> {
+    await this.page.click('[data-nav=containers]');
     await this.page.click('[data-testid=open-run]');
     await this.page.waitForSelector('[role=dialog][aria-label="Run a container"]');
   }
@@ -20,6 +21,18 @@ export class RunDialog {
   /** Steps a slider with arrow keys until its label reads `label`. */
   async slideTo(id: string, label: string, maxSteps = 40): Promise<void> {
     await slideTo(this.page, id, label, maxSteps);
+  }
+
+  /** Submits and returns the error the dialog shows (it stays open). */
+  async submitForError(): Promise<string> {
+    await this.page.click('[data-testid=run-submit]');
+    const note = this.page.locator('[role=dialog] [role=alert]');
+    await note.waitFor({ timeout: 15_000 });
+    return note.innerText();
+  }
+
+  async cancel(): Promise<void> {
+    await this.page.getByRole('button', { name: 'Cancel' }).click();
   }
 
   async submit(): Promise<void> {

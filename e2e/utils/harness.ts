@@ -1,7 +1,7 @@
-// E2E harness: a real `wharf daemon` (engine/api/testing.ts's fixture, with
-// a busybox image in its store), the web UI of `wharf serve` against its
-// socket, and Debian's Chromium driven by playwright-core with a fresh
-// profile. teardown() saves a screenshot (and the page's console) under
+// E2E harness: a real `wharf serve` (engine/api/testing.ts's fixture, with a
+// busybox image in its store: the engine serving its Docker API socket plus
+// the web UI on 127.0.0.1, whose printed URL carries the token), and Debian's
+// Chromium driven by playwright-core with a fresh profile. teardown() saves a screenshot (and the page's console) under
 // test-results/, then removes every container, the daemon and the profile.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,8 +9,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { skipReason as engineSkipReason, startTestDaemon, uniqueName, type TestDaemon } from '../../engine/api/testing.js';
-import { startWebUi, type WebUi } from '../../app/web/server.js';
+import {
+  skipReason as engineSkipReason,
+  startTestDaemon,
+  uniqueName,
+  type TestDaemon,
+} from '../../engine/api/testing.js';
 
 export const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const RESULTS = join(REPO, 'test-results');
@@ -43,8 +47,8 @@ export function ensureUiBuilt(): void {
 }
 
 export interface Harness {
+  /** The `wharf serve` process: its API socket, docker CLI, logs; `uiUrl` is the UI. */
   daemon: TestDaemon;
-  ui: WebUi;
   context: BrowserContext;
   page: Page;
   consoleLines: string[];
@@ -59,12 +63,10 @@ export interface Harness {
 export async function startHarness(opts: { colorScheme?: 'light' | 'dark' } = {}): Promise<Harness> {
   ensureUiBuilt();
   mkdirSync(RESULTS, { recursive: true });
-  const daemon = await startTestDaemon('e2e');
-  let ui: WebUi | undefined;
+  const daemon = await startTestDaemon('e2e', { serve: true });
   let context: BrowserContext | undefined;
   const profile = mkdtempSync(join(tmpdir(), 'wharf-e2e-profile-'));
   try {
-    ui = await startWebUi({ dockerSocket: daemon.socket, host: '127.0.0.1' });
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       args: CHROMIUM_ARGS,
@@ -77,11 +79,10 @@ export async function startHarness(opts: { colorScheme?: 'light' | 'dark' } = {}
     const consoleLines: string[] = [];
     page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
     page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e.message}`));
-    await page.goto(ui.url);
+    await page.goto(daemon.uiUrl);
     await page.waitForSelector('.engine-status .dot.ok', { timeout: 15_000 });
     const h: Harness = {
       daemon,
-      ui,
       context,
       page,
       consoleLines,
@@ -116,7 +117,6 @@ export async function startHarness(opts: { colorScheme?: 'light' | 'dark' } = {}
           }
         } finally {
           await context?.close().catch(() => {});
-          await ui?.close().catch(() => {});
           await daemon.cleanup();
           rmSync(profile, { recursive: true, force: true });
         }
@@ -125,7 +125,6 @@ export async function startHarness(opts: { colorScheme?: 'light' | 'dark' } = {}
     return h;
   } catch (err) {
     await context?.close().catch(() => {});
-    await ui?.close().catch(() => {});
     await daemon.cleanup();
     rmSync(profile, { recursive: true, force: true });
     throw err;
@@ -144,7 +143,11 @@ export function cgroupFile(controller: string, id: string, file: string): string
   return undefined;
 }
 
-export async function waitFor<T>(fn: () => Promise<T | undefined> | T | undefined, what: string, ms = 15_000): Promise<T> {
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined> | T | undefined,
+  what: string,
+  ms = 15_000,
+): Promise<T> {
   const end = Date.now() + ms;
   let last: unknown;
   while (Date.now() < end) {

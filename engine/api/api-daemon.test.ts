@@ -41,17 +41,43 @@ describe('wharf daemon', { skip }, () => {
   test('a second daemon on the same data root is refused with a clear message', () => {
     const r = spawnSync(
       process.execPath,
-      [WHARF_BIN, 'daemon', '--data-root', d.dataRoot, '--exec-root', d.execRoot, '-H', `unix://${join(d.dir, 'other.sock')}`, '--config-file', join(d.dir, 'daemon.json')],
+      [
+        WHARF_BIN,
+        'daemon',
+        '--data-root',
+        d.dataRoot,
+        '--exec-root',
+        d.execRoot,
+        '-H',
+        `unix://${join(d.dir, 'other.sock')}`,
+        '--config-file',
+        join(d.dir, 'daemon.json'),
+      ],
       { encoding: 'utf8', timeout: 30_000 },
     );
     assert.equal(r.status, 1);
-    assert.match(r.stderr, new RegExp(`another wharf daemon \\(pid ${d.child.pid}\\) is already running on data root ${d.dataRoot}`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `another wharf daemon \\(pid ${d.child.pid}\\) is already running on data root ${d.dataRoot}`,
+      ),
+    );
   });
 
   test('containers survive a daemon restart; logs, attach and stop still work', async () => {
     const name = uniqueName('live');
-    d.dockerOk(['run', '-d', '--name', name, 'busybox', 'sh', '-c', "trap 'exit 0' TERM; i=0; while true; do i=$((i+1)); echo line-$i; sleep 0.3; done"]);
+    d.dockerOk([
+      'run',
+      '-d',
+      '--name',
+      name,
+      'busybox',
+      'sh',
+      '-c',
+      "trap 'exit 0' TERM; i=0; while true; do i=$((i+1)); echo line-$i; sleep 0.3; done",
+    ]);
     idOf(name);
+    while (!/line-/.test(d.dockerOk(['logs', name]))) await sleep(50);
     const pid = Number(d.dockerOk(['inspect', '-f', '{{.State.Pid}}', name]).trim());
     const always = uniqueName('always');
     d.dockerOk(['run', '-d', '--restart', 'always', '--name', always, 'busybox', 'sleep', '1000']);
@@ -64,7 +90,10 @@ describe('wharf daemon', { skip }, () => {
     process.kill(alwaysPid, 'SIGKILL');
     await sleep(500);
     await d.start();
-    assert.equal(d.dockerOk(['inspect', '-f', '{{.State.Running}} {{.State.Pid}}', name]).trim(), `true ${pid}`);
+    assert.equal(
+      d.dockerOk(['inspect', '-f', '{{.State.Running}} {{.State.Pid}}', name]).trim(),
+      `true ${pid}`,
+    );
     assert.equal(d.dockerOk(['inspect', '-f', '{{.State.Running}}', always]).trim(), 'true');
     assert.match(d.dockerOk(['logs', '--tail', '2', name]), /^line-\d+\nline-\d+\n$/);
     // attach sees new output
@@ -76,9 +105,32 @@ describe('wharf daemon', { skip }, () => {
     d.dockerOk(['stop', name]);
     await new Promise((r) => att.once('exit', r));
     assert.equal(att.exitCode, 0);
-    assert.equal(d.dockerOk(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', name]).trim(), 'exited 0');
+    assert.equal(
+      d.dockerOk(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', name]).trim(),
+      'exited 0',
+    );
     assert.ok(!alive(pid));
     d.dockerOk(['rm', '-f', name, always]);
+  });
+
+  test('after kill -9 of the daemon, a new one takes over the lock and re-adopts', async () => {
+    const name = uniqueName('crash');
+    d.dockerOk(['run', '-d', '--name', name, 'busybox', 'sleep', '1000']);
+    idOf(name);
+    const pid = Number(d.dockerOk(['inspect', '-f', '{{.State.Pid}}', name]).trim());
+    const exited = new Promise((r) => d.child.once('exit', r));
+    d.child.kill('SIGKILL');
+    await exited;
+    await d.start();
+    assert.equal(
+      d.dockerOk(['inspect', '-f', '{{.State.Running}} {{.State.Pid}}', name]).trim(),
+      `true ${pid}`,
+    );
+    assert.equal(d.dockerOk(['exec', name, 'echo', 'ok']), 'ok\n');
+    const info = JSON.parse(d.dockerOk(['info', '--format', '{{json .}}'])) as { ContainersRunning: number };
+    assert.equal(info.ContainersRunning, 1);
+    d.dockerOk(['rm', '-f', name]);
+    assert.ok(!alive(pid));
   });
 
   test('restart policies: on-failure:N counts, always restarts, stop ends it', async () => {
@@ -87,12 +139,18 @@ describe('wharf daemon', { skip }, () => {
     idOf(fail);
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline) {
-      const [count, status] = d.dockerOk(['inspect', '-f', '{{.RestartCount}} {{.State.Status}}', fail]).trim().split(' ');
+      const [count, status] = d
+        .dockerOk(['inspect', '-f', '{{.RestartCount}} {{.State.Status}}', fail])
+        .trim()
+        .split(' ');
       if (count === '2' && status === 'exited') break;
       await sleep(200);
     }
     await sleep(1000);
-    assert.equal(d.dockerOk(['inspect', '-f', '{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}', fail]).trim(), '2 exited 4');
+    assert.equal(
+      d.dockerOk(['inspect', '-f', '{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}', fail]).trim(),
+      '2 exited 4',
+    );
     const ok = uniqueName('ok');
     d.dockerOk(['run', '-d', '--restart', 'on-failure', '--name', ok, 'busybox', 'true']);
     idOf(ok);

@@ -32,8 +32,17 @@ describe('container filesystem through the API', { skip }, () => {
     writeFileSync(join(src, 'dir/sub/deep.txt'), 'deep\n');
     d.dockerOk(['cp', join(src, 'file.txt'), `${name}:/tmp/`]);
     d.dockerOk(['cp', join(src, 'dir'), `${name}:/tmp/`]);
-    assert.equal(d.dockerOk(['exec', name, 'cat', '/tmp/file.txt', '/tmp/dir/sub/deep.txt']), 'one file\ndeep\n');
-    d.dockerOk(['exec', name, 'sh', '-c', 'mkdir /out && echo made > /out/m.txt && ln -s /etc/passwd /out/link && rm /bin/vi']);
+    assert.equal(
+      d.dockerOk(['exec', name, 'cat', '/tmp/file.txt', '/tmp/dir/sub/deep.txt']),
+      'one file\ndeep\n',
+    );
+    d.dockerOk([
+      'exec',
+      name,
+      'sh',
+      '-c',
+      'mkdir /out && echo made > /out/m.txt && ln -s /etc/passwd /out/link && rm /bin/vi',
+    ]);
     const dest = join(d.dir, 'dest');
     mkdirSync(dest);
     d.dockerOk(['cp', `${name}:/out`, dest]);
@@ -43,19 +52,35 @@ describe('container filesystem through the API', { skip }, () => {
     const missing = d.docker(['cp', `${name}:/nope`, dest]);
     assert.match(missing.stderr, /Could not find the file \/nope in container/);
     const diff = d.dockerOk(['diff', name]).split('\n');
-    for (const line of ['A /out', 'A /out/m.txt', 'D /bin/vi', 'A /tmp/file.txt']) assert.ok(diff.includes(line), `${line} in ${diff.join(',')}`);
+    for (const line of ['A /out', 'A /out/m.txt', 'D /bin/vi', 'A /tmp/file.txt'])
+      assert.ok(diff.includes(line), `${line} in ${diff.join(',')}`);
     d.dockerOk(['rm', '-f', name]);
   });
 
   test('a symlink to / inside the container is resolved inside it, never on the host', () => {
     const name = uniqueName('esc');
-    d.dockerOk(['run', '-d', '--name', name, 'busybox', 'sh', '-c', 'mkdir -p /jail && ln -s / /jail/up && ln -s ../../../../.. /jail/dots && sleep 1000']);
+    d.dockerOk([
+      'run',
+      '-d',
+      '--name',
+      name,
+      'busybox',
+      'sh',
+      '-c',
+      'mkdir -p /jail && ln -s / /jail/up && ln -s ../../../../.. /jail/dots && sleep 1000',
+    ]);
     ids.push(d.dockerOk(['inspect', '-f', '{{.Id}}', name]).trim());
     const marker = `wharf-escape-${Date.now()}`;
     writeFileSync(join(d.dir, marker), 'x');
     d.dockerOk(['cp', join(d.dir, marker), `${name}:/jail/up/tmp/`]);
     d.dockerOk(['cp', join(d.dir, marker), `${name}:/jail/dots/`]);
-    assert.equal(d.dockerOk(['exec', name, 'ls', `/tmp/${marker}`, `/${marker}`]).trim().split('\n').length, 2);
+    assert.equal(
+      d
+        .dockerOk(['exec', name, 'ls', `/tmp/${marker}`, `/${marker}`])
+        .trim()
+        .split('\n').length,
+      2,
+    );
     assert.ok(!existsSync(`/tmp/${marker}`) && !existsSync(`/${marker}`), 'nothing landed on the host');
     d.dockerOk(['rm', '-f', name]);
   });
@@ -71,8 +96,14 @@ describe('container filesystem through the API', { skip }, () => {
     const tarFile = join(d.dir, 'export.tar');
     d.dockerOk(['export', '-o', tarFile, name]);
     const names = execFileSync('tar', ['-tf', tarFile], { encoding: 'utf8' }).split('\n');
-    assert.ok(names.some((n) => /^(\.\/)?bin\/busybox$/.test(n)), 'busybox in export');
-    assert.ok(names.some((n) => /^(\.\/)?c\.txt$/.test(n)), 'copied file in export');
+    assert.ok(
+      names.some((n) => /^(\.\/)?bin\/busybox$/.test(n)),
+      'busybox in export',
+    );
+    assert.ok(
+      names.some((n) => /^(\.\/)?c\.txt$/.test(n)),
+      'copied file in export',
+    );
     d.dockerOk(['rm', name]);
   });
 });

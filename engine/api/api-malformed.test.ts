@@ -86,7 +86,11 @@ describe('API protocol and malformed input', { skip }, () => {
       ['POST', '/containers/create', '{"Image":"busybox","Cmd":42}'],
       ['POST', '/containers/create', '{"Image":"busybox","Env":"A=B"}'],
       ['POST', '/containers/create', '{"Image":"busybox","HostConfig":{"Memory":"lots"}}'],
-      ['POST', '/containers/create', '{"Image":"busybox","HostConfig":{"RestartPolicy":{"Name":"sometimes"}}}'],
+      [
+        'POST',
+        '/containers/create',
+        '{"Image":"busybox","HostConfig":{"RestartPolicy":{"Name":"sometimes"}}}',
+      ],
       ['POST', '/containers/create?name=bad%20name', '{"Image":"busybox"}'],
       ['POST', '/containers/create', '{"Image":12}'],
       ['POST', '/containers/create', Buffer.alloc(9 * 1024 * 1024, 0x41)],
@@ -110,12 +114,117 @@ describe('API protocol and malformed input', { skip }, () => {
     }
     // Garbage on the socket, a truncated request, a client that leaves mid-stream.
     assert.match(await raw(d.socket, 'THIS IS NOT HTTP\r\n\r\n'), /^HTTP\/1.1 400/);
-    await raw(d.socket, 'POST /v1.50/containers/create HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"Ima', 300);
+    await raw(
+      d.socket,
+      'POST /v1.50/containers/create HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"Ima',
+      300,
+    );
     await raw(d.socket, 'GET /v1.50/events HTTP/1.1\r\nHost: x\r\n\r\n', 200);
-    await raw(d.socket, 'POST /v1.50/containers/nope/attach?stream=1 HTTP/1.1\r\nHost: x\r\nUpgrade: tcp\r\nConnection: Upgrade\r\n\r\n', 300);
+    await raw(
+      d.socket,
+      'POST /v1.50/containers/nope/attach?stream=1 HTTP/1.1\r\nHost: x\r\nUpgrade: tcp\r\nConnection: Upgrade\r\n\r\n',
+      300,
+    );
     const ping = await d.http('GET', '/_ping');
     assert.equal(ping.status, 200);
     assert.match(d.dockerOk(['run', '--rm', 'busybox', 'echo', 'still-serving']), /still-serving/);
+  });
+
+  test('stats stream: one sample a second with precpu filled; a client leaving mid-stream is fine', async () => {
+    const name = uniqueName('stats');
+    d.dockerOk(['run', '-d', '--name', name, 'busybox', 'sh', '-c', 'while true; do :; done']);
+    ids.push(d.dockerOk(['inspect', '-f', '{{.Id}}', name]).trim());
+    const lines = await new Promise<string[]>((resolve, reject) => {
+      const s = connect(d.socket);
+      let buf = '';
+      s.on('data', (b) => {
+        buf += b.toString();
+        const objs = buf.split('\n').filter((l) => l.startsWith('{'));
+        if (objs.length >= 2) {
+          s.destroy();
+          resolve(objs);
+        }
+      });
+      s.on('error', reject);
+      s.write(`GET /v1.50/containers/${name}/stats?stream=1 HTTP/1.1\r\nHost: x\r\n\r\n`);
+    });
+    type Stats = {
+      cpu_stats: { cpu_usage: { total_usage: number }; system_cpu_usage: number; online_cpus: number };
+      precpu_stats: { cpu_usage: { total_usage: number } };
+      memory_stats: { usage: number; limit: number };
+      pids_stats: { current: number };
+    };
+    const second = JSON.parse(lines[1]!) as Stats;
+    assert.ok(second.precpu_stats.cpu_usage.total_usage > 0, 'precpu filled');
+    assert.ok(second.cpu_stats.cpu_usage.total_usage > second.precpu_stats.cpu_usage.total_usage);
+    assert.ok(second.cpu_stats.system_cpu_usage > 0 && second.cpu_stats.online_cpus > 0);
+    assert.ok(second.memory_stats.usage > 0 && second.memory_stats.limit > 0);
+    assert.equal(second.pids_stats.current, 1);
+    const one = await d.http('GET', `/v1.50/containers/${name}/stats?stream=0`);
+    assert.ok((JSON.parse(one.body) as Stats).precpu_stats.cpu_usage.total_usage > 0);
+    d.dockerOk(['rm', '-f', name]);
+    assert.equal((await d.http('GET', '/_ping')).status, 200);
+  });
+
+  test('wait answers headers at once; events carry the legacy fields and honour filters', async () => {
+    const name = uniqueName('wait');
+    const since = Date.now() / 1000;
+    d.dockerOk(['run', '-d', '--name', name, 'busybox', 'sleep', '1000']);
+    const id = d.dockerOk(['inspect', '-f', '{{.Id}}', name]).trim();
+    ids.push(id);
+    const got = await new Promise<{ headersAt: number; body: string }>((resolve, reject) => {
+      const s = connect(d.socket);
+      let buf = '';
+      let headersAt = 0;
+      s.on('data', (b) => {
+        buf += b.toString();
+        if (!headersAt && buf.includes('\r\n\r\n')) {
+          headersAt = Date.now();
+          d.docker(['kill', name]);
+        }
+        if (/"StatusCode":\d+/.test(buf)) {
+          s.destroy();
+          resolve({ headersAt, body: buf });
+        }
+      });
+      s.on('error', reject);
+      s.write(
+        `POST /v1.50/containers/${id}/wait?condition=next-exit HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n`,
+      );
+    });
+    assert.ok(got.headersAt > 0, 'headers came before the exit');
+    assert.match(got.body, /^HTTP\/1.1 200 OK/);
+    assert.match(got.body, /\{"StatusCode":137,"Error":null\}/);
+    const until = Date.now() / 1000 + 1;
+    const filters = encodeURIComponent(JSON.stringify({ container: [name], event: { die: true } }));
+    const ev = await d.http('GET', `/v1.50/events?since=${since}&until=${until}&filters=${filters}`);
+    const events = ev.body
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(events.length, 1, ev.body);
+    const die = events[0] as {
+      Type: string;
+      Action: string;
+      status: string;
+      id: string;
+      from: string;
+      Actor: { ID: string; Attributes: Record<string, string> };
+      timeNano: number;
+    };
+    assert.equal(die.Type, 'container');
+    assert.equal(die.Action, 'die');
+    assert.equal(die.status, 'die');
+    assert.equal(die.id, id);
+    assert.equal(die.from, 'busybox');
+    assert.equal(die.Actor.Attributes.exitCode, '137');
+    assert.equal(die.Actor.Attributes.name, name);
+    d.dockerOk(['rm', name]);
+  });
+
+  test('volumes and networks: truthful lists until their issues land', () => {
+    assert.equal(d.dockerOk(['volume', 'ls', '-q']).trim(), '');
+    assert.match(d.dockerOk(['network', 'ls', '--format', '{{.Name}} {{.Driver}}']), /^none null$/m);
   });
 
   test('dockerode: create, attach, start, wait, logs, exec, inspect, remove', async () => {
@@ -151,7 +260,11 @@ describe('API protocol and malformed input', { skip }, () => {
     const list = await docker.listContainers({ filters: { label: ['wharf.test=dockerode'] } });
     assert.equal(list.length, 1);
     assert.equal(list[0]?.Names[0], `/${name}`);
-    const exec = await c.exec({ Cmd: ['sh', '-c', 'echo from-exec; exit 9'], AttachStdout: true, AttachStderr: true });
+    const exec = await c.exec({
+      Cmd: ['sh', '-c', 'echo from-exec; exit 9'],
+      AttachStdout: true,
+      AttachStderr: true,
+    });
     const es = await exec.start({ hijack: true, stdin: false });
     const eo = new PassThrough();
     let execText = '';
@@ -167,7 +280,7 @@ describe('API protocol and malformed input', { skip }, () => {
     assert.equal(w.StatusCode, 137);
     const logs = (await c.logs({ stdout: true, stderr: true })) as unknown as Buffer;
     assert.match(logs.toString(), /got hello/);
-    (stream as unknown as import("node:stream").Duplex).destroy();
+    (stream as unknown as import('node:stream').Duplex).destroy();
     await c.remove({ v: true });
     await assert.rejects(c.inspect(), /no such container/i);
   });

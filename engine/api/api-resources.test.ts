@@ -29,14 +29,33 @@ describe('resource limits through the API', { skip }, () => {
 
   test('docker run -m 64m --memory-swap 64m: the hog is OOM-killed', () => {
     const name = uniqueName('oom');
-    const r = d.docker(['run', '--name', name, '-m', '64m', '--memory-swap', '64m', 'busybox', 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=200M', 'count=1']);
+    const r = d.docker([
+      'run',
+      '--name',
+      name,
+      '-m',
+      '64m',
+      '--memory-swap',
+      '64m',
+      'busybox',
+      'dd',
+      'if=/dev/zero',
+      'of=/dev/null',
+      'bs=200M',
+      'count=1',
+    ]);
     ids.push(d.dockerOk(['inspect', '-f', '{{.Id}}', name]).trim());
     assert.equal(r.status, 137, r.stderr);
-    assert.equal(d.dockerOk(['inspect', '-f', '{{.State.OOMKilled}} {{.State.ExitCode}} {{.HostConfig.Memory}}', name]).trim(), `true 137 ${64 * MiB}`);
+    assert.equal(
+      d
+        .dockerOk(['inspect', '-f', '{{.State.OOMKilled}} {{.State.ExitCode}} {{.HostConfig.Memory}}', name])
+        .trim(),
+      `true 137 ${64 * MiB}`,
+    );
     d.dockerOk(['rm', name]);
   });
 
-  test('docker update -m and --cpu-shares change the running container\'s cgroup', () => {
+  test("docker update -m and --cpu-shares change the running container's cgroup", () => {
     const name = uniqueName('upd');
     d.dockerOk(['run', '-d', '--name', name, '-m', '64m', '--cpu-shares', '256', 'busybox', 'sleep', '1000']);
     const id = d.dockerOk(['inspect', '-f', '{{.Id}}', name]).trim();
@@ -47,11 +66,21 @@ describe('resource limits through the API', { skip }, () => {
     assert.equal(cg('memory', id, 'memory.limit_in_bytes'), String(128 * MiB));
     assert.equal(cg('cpu', id, 'cpu.shares'), '512');
     assert.equal(
-      d.dockerOk(['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.CpuShares}}', name]).trim(),
+      d
+        .dockerOk([
+          'inspect',
+          '-f',
+          '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.CpuShares}}',
+          name,
+        ])
+        .trim(),
       `${128 * MiB} ${256 * MiB} 512`,
     );
     d.dockerOk(['update', '--restart', 'unless-stopped', name]);
-    assert.equal(d.dockerOk(['inspect', '-f', '{{.HostConfig.RestartPolicy.Name}}', name]).trim(), 'unless-stopped');
+    assert.equal(
+      d.dockerOk(['inspect', '-f', '{{.HostConfig.RestartPolicy.Name}}', name]).trim(),
+      'unless-stopped',
+    );
     d.dockerOk(['rm', '-f', name]);
   });
 });

@@ -85,7 +85,11 @@ describe('interactive docker CLI through tmux', { skip }, () => {
     await until(/attached-2/);
     tmux('send-keys', '-t', 'w', 'C-p', 'C-q');
     await until(/attach-rc=/);
-    assert.equal(d.dockerOk(['inspect', '-f', '{{.State.Running}}', name]).trim(), 'true', 'still running after detach');
+    assert.equal(
+      d.dockerOk(['inspect', '-f', '{{.State.Running}}', name]).trim(),
+      'true',
+      'still running after detach',
+    );
     d.dockerOk(['rm', '-f', name]);
   });
 });

@@ -231,7 +231,9 @@ async function archivePut(e: Engine, ctx: RequestCtx): Promise<void> {
     await pipeline(renamed, child.stdin).catch(() => {});
     const code = await exited;
     if (code !== 0) {
-      throw badRequest(`copying into the container failed: ${stderr.trim().replace(/^wharf-untar: /, '') || `exit ${code}`}`);
+      throw badRequest(
+        `copying into the container failed: ${stderr.trim().replace(/^wharf-untar: /, '') || `exit ${code}`}`,
+      );
     }
   });
   e.events.publish('container', 'extract-to-dir', rec.id, e.attributes(rec.id));

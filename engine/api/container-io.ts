@@ -3,15 +3,14 @@
 // Non-TTY output is multiplexed (8-byte frames); a TTY's is raw.
 import { watch } from 'node:fs';
 import { join } from 'node:path';
-import { connectAttach } from './attach-adapter.js';
 import type { Readable } from 'node:stream';
-import type { ContainerRecord, LogEntry } from '../runtime/index.js';
+import { AttachClient, type ContainerRecord, type LogEntry } from '../runtime/index.js';
 import { badRequest, conflict } from './errors.js';
 import type { Engine } from './engine.js';
 import { MUX_STREAM, RAW_STREAM, type RequestCtx } from './http.js';
 import { parseTimestamp, queryBool } from './query.js';
 import type { Router } from './router.js';
-import { DetachScanner, LogTail, OutputSink, parseDetachKeys } from './streams.js';
+import { DetachScanner, LogTail, OutputSink, Waker, parseDetachKeys } from './streams.js';
 
 function running(rec: ContainerRecord): boolean {
   return rec.state.status === 'running' || rec.state.status === 'paused';
@@ -79,35 +78,31 @@ async function logs(e: Engine, ctx: RequestCtx): Promise<void> {
   }
   // Follow until the container dies (then drain), the client leaves, or `until` passes.
   let stopped = false;
-  let wake: () => void = () => {};
+  const waker = new Waker();
   const onEvent = (ev: { Action: string; Actor: { ID: string } }): void => {
     if (ev.Actor.ID === rec.id && (ev.Action === 'die' || ev.Action === 'destroy')) {
       stopped = true;
-      wake();
+      waker.wake();
     }
   };
   e.events.on('event', onEvent);
+  // It may have died between the check above and the subscription.
+  if (!e.runtime.has(rec.id) || !running(e.runtime.inspect(rec.id))) stopped = true;
   let watcher: ReturnType<typeof watch> | undefined;
   try {
-    watcher = watch(rec.logPath, () => wake());
+    watcher = watch(rec.logPath, waker.wake);
     watcher.on('error', () => {});
   } catch {
     // no inotify: the timer below polls
   }
-  const onAbort = (): void => wake();
+  const onAbort = (): void => waker.wake();
   ctx.signal.addEventListener('abort', onAbort);
   try {
     while (!ctx.signal.aborted) {
       await emit((await tail.read()).filter(keep));
       if (stopped) break;
       if (until !== undefined && Date.now() > until) break;
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, 500);
-        wake = () => {
-          clearTimeout(t);
-          r();
-        };
-      });
+      await waker.wait(500);
     }
     if (!ctx.signal.aborted) await emit((await tail.read()).filter(keep));
   } finally {
@@ -135,7 +130,9 @@ async function attach(e: Engine, ctx: RequestCtx): Promise<void> {
   }
   // The body (dockerode sends its options) is not stdin: drop it first.
   await ctx.json<unknown>().catch(() => undefined);
-  const client = stream ? await connectAttach(join(e.runtime.stateDir(rec.id), 'attach.sock')) : undefined;
+  const client = stream
+    ? await AttachClient.connect(join(e.runtime.stateDir(rec.id), 'attach.sock'))
+    : undefined;
   const tty = rec.config.Tty === true;
   const h = ctx.reply.hijack(streamType(tty, ctx.version));
   const sink = new OutputSink(h.output, !tty);
@@ -156,8 +153,12 @@ async function attach(e: Engine, ctx: RequestCtx): Promise<void> {
   let onDetach: () => void = () => {};
   const detachedP = new Promise<void>((r) => (onDetach = r));
   const outDone = Promise.all([
-    wantOut ? pump(client.stdout, sink, 1) : (client.stdout.resume(), new Promise<void>((r) => client.stdout.on('end', r))),
-    wantErr ? pump(client.stderr, sink, 2) : (client.stderr.resume(), new Promise<void>((r) => client.stderr.on('end', r))),
+    wantOut
+      ? pump(client.stdout, sink, 1)
+      : (client.stdout.resume(), new Promise<void>((r) => client.stdout.on('end', r))),
+    wantErr
+      ? pump(client.stderr, sink, 2)
+      : (client.stderr.resume(), new Promise<void>((r) => client.stderr.on('end', r))),
   ]);
   if (wantIn && rec.config.OpenStdin) {
     const scanner = new DetachScanner(keys);

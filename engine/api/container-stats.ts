@@ -20,7 +20,10 @@ function running(rec: ContainerRecord): boolean {
 
 async function cgroupPids(e: Engine, id: string): Promise<number[]> {
   const loc = await locateCgroupByPath(e.runtime.cgroupsPath(id));
-  const dir = loc.version === 'v2' ? loc.dir : (loc.dirs.pids ?? loc.dirs.memory ?? loc.dirs.cpu ?? Object.values(loc.dirs)[0]);
+  const dir =
+    loc.version === 'v2'
+      ? loc.dir
+      : (loc.dirs.pids ?? loc.dirs.memory ?? loc.dirs.cpu ?? Object.values(loc.dirs)[0]);
   if (!dir) return [];
   const text = await readFile(join(dir, 'cgroup.procs'), 'utf8').catch(() => '');
   return text
@@ -48,7 +51,11 @@ function ttyName(nr: number): string {
   return '?';
 }
 
-async function processRow(pid: number, btime: number, users: Map<number, string>): Promise<string[] | undefined> {
+async function processRow(
+  pid: number,
+  btime: number,
+  users: Map<number, string>,
+): Promise<string[] | undefined> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -98,12 +105,19 @@ async function top(e: Engine, ctx: RequestCtx): Promise<void> {
   const rec = e.resolve(ctx.params[0]!);
   const psArgs = ctx.query.get('ps_args') ?? '';
   if (psArgs && !/^-?e?f?$/.test(psArgs.replace(/\s+/g, ''))) {
-    throw badRequest(`ps_args ${psArgs} is not supported: wharf reads /proc itself and shows ps -ef's columns`);
+    throw badRequest(
+      `ps_args ${psArgs} is not supported: wharf reads /proc itself and shows ps -ef's columns`,
+    );
   }
   if (!running(rec)) throw conflict(`Container ${rec.id} is not running`);
   const [pids, btime, users] = await Promise.all([cgroupPids(e, rec.id), bootTime(), hostUsers()]);
-  const rows = (await Promise.all(pids.map((p) => processRow(p, btime, users)))).filter((r) => r !== undefined);
-  ctx.reply.json(200, { Titles: ['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD'], Processes: rows });
+  const rows = (await Promise.all(pids.map((p) => processRow(p, btime, users)))).filter(
+    (r) => r !== undefined,
+  );
+  ctx.reply.json(200, {
+    Titles: ['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD'],
+    Processes: rows,
+  });
 }
 
 async function systemCpuNs(): Promise<number> {
@@ -146,7 +160,12 @@ function cpuJson(s: Sample | undefined): Record<string, unknown> {
   };
 }
 
-function statsJson(e: Engine, rec: ContainerRecord, cur: Sample, pre: Sample | undefined): Record<string, unknown> {
+function statsJson(
+  e: Engine,
+  rec: ContainerRecord,
+  cur: Sample,
+  pre: Sample | undefined,
+): Record<string, unknown> {
   const cg = cur.cg;
   const blkio = (cg?.blkio.ioServiceBytes ?? []).map((b) => ({
     major: b.major,
@@ -157,7 +176,9 @@ function statsJson(e: Engine, rec: ContainerRecord, cur: Sample, pre: Sample | u
   return {
     read: cur.cg ? cur.read : ZERO_TIME,
     preread: pre?.cg ? pre.read : ZERO_TIME,
-    pids_stats: cg ? { current: cg.pids.current, ...(cg.pids.limit !== null ? { limit: cg.pids.limit } : {}) } : {},
+    pids_stats: cg
+      ? { current: cg.pids.current, ...(cg.pids.limit !== null ? { limit: cg.pids.limit } : {}) }
+      : {},
     blkio_stats: {
       io_service_bytes_recursive: cg ? blkio : null,
       io_serviced_recursive: null,

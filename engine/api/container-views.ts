@@ -24,8 +24,11 @@ export function humanDuration(ms: number): string {
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
-export function statusString(rec: ContainerRecord, now = Date.now()): string {
+export function statusString(rec: ContainerRecord, now = Date.now(), restarting = false): string {
   const s = rec.state;
+  if (restarting && s.finishedAt) {
+    return `Restarting (${s.exitCode}) ${humanDuration(now - Date.parse(s.finishedAt))} ago`;
+  }
   switch (s.status) {
     case 'running':
       return `Up ${humanDuration(now - Date.parse(s.startedAt ?? rec.created))}`;
@@ -141,10 +144,15 @@ function networkSettings(): Record<string, unknown> {
   };
 }
 
-export function inspectView(e: Engine, rec: ContainerRecord, rootfs: ContainerRootfs | undefined): Record<string, unknown> {
+export function inspectView(
+  e: Engine,
+  rec: ContainerRecord,
+  rootfs: ContainerRootfs | undefined,
+): Record<string, unknown> {
   const meta = e.metaOf(rec.id);
   const cmd = commandOf(rec);
   const s = rec.state;
+  const restarting = e.restartHooks.pending?.(rec.id) === true;
   const execIds = [...e.execs.values()].filter((x) => x.containerId === rec.id && x.running).map((x) => x.id);
   const etc = rootfs ? `${rootfs.initDir}/etc` : '';
   return {
@@ -153,10 +161,10 @@ export function inspectView(e: Engine, rec: ContainerRecord, rootfs: ContainerRo
     Path: cmd[0] ?? '',
     Args: cmd.slice(1),
     State: {
-      Status: s.status,
-      Running: s.status === 'running' || s.status === 'paused',
+      Status: restarting ? 'restarting' : s.status,
+      Running: restarting || s.status === 'running' || s.status === 'paused',
       Paused: s.status === 'paused',
-      Restarting: false,
+      Restarting: restarting,
       OOMKilled: s.oomKilled,
       Dead: s.status === 'dead',
       Pid: s.pid,
@@ -190,7 +198,7 @@ export function inspectView(e: Engine, rec: ContainerRecord, rootfs: ContainerRo
           },
         }
       : { Name: 'vfs', Data: null },
-    Mounts: mountsView(rec),
+    Mounts: mountsView(e, rec),
     Config: {
       Hostname: rec.config.Hostname || rec.id.slice(0, 12),
       Domainname: '',
@@ -215,14 +223,46 @@ export function inspectView(e: Engine, rec: ContainerRecord, rootfs: ContainerRo
   };
 }
 
-function mountsView(rec: ContainerRecord): Array<Record<string, unknown>> {
+function mountsView(e: Engine, rec: ContainerRecord): Array<Record<string, unknown>> {
   const out: Array<Record<string, unknown>> = [];
+  const volume = (name: string, dst: string, mode: string, rw: boolean): Record<string, unknown> => ({
+    Type: 'volume',
+    Name: name,
+    Source: e.volumes?.mountpoint(name) ?? '',
+    Destination: dst,
+    Driver: 'local',
+    Mode: mode,
+    RW: rw,
+    Propagation: '',
+  });
   for (const b of rec.hostConfig.Binds ?? []) {
     const [src = '', dst = '', mode = ''] = b.split(':');
-    out.push({ Type: 'bind', Source: src, Destination: dst, Mode: mode, RW: !mode.split(',').includes('ro'), Propagation: 'rprivate' });
+    if (!src.startsWith('/')) {
+      out.push(volume(src, dst, mode, !mode.split(',').includes('ro')));
+      continue;
+    }
+    out.push({
+      Type: 'bind',
+      Source: src,
+      Destination: dst,
+      Mode: mode,
+      RW: !mode.split(',').includes('ro'),
+      Propagation: 'rprivate',
+    });
   }
   for (const m of rec.hostConfig.Mounts ?? []) {
-    out.push({ Type: m.Type, Source: m.Source ?? '', Destination: m.Target, Mode: '', RW: !m.ReadOnly, Propagation: '' });
+    if (m.Type === 'volume' && m.Source) {
+      out.push(volume(m.Source, m.Target, '', !m.ReadOnly));
+      continue;
+    }
+    out.push({
+      Type: m.Type,
+      Source: m.Source ?? '',
+      Destination: m.Target,
+      Mode: '',
+      RW: !m.ReadOnly,
+      Propagation: '',
+    });
   }
   for (const t of Object.keys(rec.hostConfig.Tmpfs ?? {})) {
     out.push({ Type: 'tmpfs', Source: '', Destination: t, Mode: '', RW: true, Propagation: '' });
@@ -230,7 +270,11 @@ function mountsView(rec: ContainerRecord): Array<Record<string, unknown>> {
   return out;
 }
 
-export function listView(e: Engine, rec: ContainerRecord, size?: { rw: number; rootFs: number }): Record<string, unknown> {
+export function listView(
+  e: Engine,
+  rec: ContainerRecord,
+  size?: { rw: number; rootFs: number },
+): Record<string, unknown> {
   const meta = e.metaOf(rec.id);
   const cmd = commandOf(rec);
   return {
@@ -242,11 +286,11 @@ export function listView(e: Engine, rec: ContainerRecord, size?: { rw: number; r
     Created: Math.floor(Date.parse(rec.created) / 1000),
     Ports: [],
     Labels: rec.config.Labels ?? {},
-    State: rec.state.status,
-    Status: statusString(rec),
+    State: e.restartHooks.pending?.(rec.id) ? 'restarting' : rec.state.status,
+    Status: statusString(rec, Date.now(), e.restartHooks.pending?.(rec.id) === true),
     HostConfig: { NetworkMode: rec.hostConfig.NetworkMode || 'none' },
     NetworkSettings: { Networks: {} },
-    Mounts: mountsView(rec),
+    Mounts: mountsView(e, rec),
     ...(size ? { SizeRw: size.rw, SizeRootFs: size.rootFs } : {}),
   };
 }

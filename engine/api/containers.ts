@@ -1,8 +1,12 @@
 // Container lifecycle endpoints: create, list, inspect, start, stop,
 // restart, kill, pause, unpause, wait, rename, update, resize, delete, prune.
 import { join } from 'node:path';
-import { connectAttach } from './attach-adapter.js';
-import type { ContainerConfig, ContainerRecord, HostConfig } from '../runtime/index.js';
+import {
+  AttachClient,
+  type ContainerConfig,
+  type ContainerRecord,
+  type HostConfig,
+} from '../runtime/index.js';
 import { isWharfError } from '../errors.js';
 import { ApiError, badRequest, conflict, notFound } from './errors.js';
 import type { Engine } from './engine.js';
@@ -11,6 +15,8 @@ import { checkFilterKeys, matchLabels, parseFilters, parseTimestamp, queryBool, 
 import type { Router } from './router.js';
 import { inspectView, listView } from './container-views.js';
 import { checkConfig, checkHostConfig } from './validate.js';
+import { volumeMounts } from '../volumes/index.js';
+import { discardVolumes, populateVolumes, prepareVolumes, removeAnonymousVolumesWith } from './volumes.js';
 
 const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
@@ -33,7 +39,8 @@ async function create(e: Engine, ctx: RequestCtx): Promise<void> {
     name = rawName.replace(/^\//, '');
   }
   const body = await ctx.json<CreateBody>();
-  if (body === undefined || body === null) throw badRequest('config cannot be empty in order to create a container');
+  if (body === undefined || body === null)
+    throw badRequest('config cannot be empty in order to create a container');
   if (typeof body !== 'object' || Array.isArray(body)) throw badRequest('invalid JSON: expected an object');
   const { HostConfig: hostConfigIn, NetworkingConfig: _net, ...configIn } = body;
   const config = checkConfig(configIn);
@@ -46,28 +53,56 @@ async function create(e: Engine, ctx: RequestCtx): Promise<void> {
   const reservation = e.reserveName(name);
   try {
     const img = image.config.config ?? {};
-    const rec = await e.runtime.create({
+    const vols = await prepareVolumes(e, config, hostConfig, img.Volumes);
+    const rec = await e.runtime
+      .create({
+        name: reservation.name,
+        config: { ...config, Labels: { ...(img.Labels ?? {}), ...(config.Labels ?? {}) } },
+        hostConfig: vols.hostConfig,
+        rootfs: { layers },
+        image: {
+          User: img.User,
+          Env: img.Env,
+          Entrypoint: img.Entrypoint,
+          Cmd: img.Cmd,
+          WorkingDir: img.WorkingDir,
+          StopSignal: img.StopSignal,
+        },
+      })
+      .catch(async (err: unknown) => {
+        await discardVolumes(e, vols.anonymous);
+        throw err;
+      });
+    await populateVolumes(e, rec, vols.fresh);
+    await e.meta.set(rec.id, {
       name: reservation.name,
-      config: { ...config, Labels: { ...(img.Labels ?? {}), ...(config.Labels ?? {}) } },
-      hostConfig,
-      rootfs: { layers },
-      image: {
-        User: img.User,
-        Env: img.Env,
-        Entrypoint: img.Entrypoint,
-        Cmd: img.Cmd,
-        WorkingDir: img.WorkingDir,
-        StopSignal: img.StopSignal,
-      },
+      imageId: image.id,
+      restartCount: 0,
+      manualStop: false,
     });
-    await e.meta.set(rec.id, { name: reservation.name, imageId: image.id, restartCount: 0, manualStop: false });
     ctx.reply.json(201, { Id: rec.id, Warnings: [] });
   } finally {
     reservation.release();
   }
 }
 
-const LIST_FILTERS = ['id', 'name', 'label', 'status', 'exited', 'ancestor', 'before', 'since', 'health', 'network', 'volume', 'isolation', 'is-task', 'publish', 'expose'];
+const LIST_FILTERS = [
+  'id',
+  'name',
+  'label',
+  'status',
+  'exited',
+  'ancestor',
+  'before',
+  'since',
+  'health',
+  'network',
+  'volume',
+  'isolation',
+  'is-task',
+  'publish',
+  'expose',
+];
 
 async function list(e: Engine, ctx: RequestCtx): Promise<void> {
   const limit = queryInt(ctx.query, 'limit', -1);
@@ -99,6 +134,9 @@ async function list(e: Engine, ctx: RequestCtx): Promise<void> {
     if (exited && !(r.state.status === 'exited' && exited.includes(String(r.state.exitCode)))) return false;
     const anc = f.get('ancestor');
     if (anc && !anc.some((a) => r.config.Image === a || e.metaOf(r.id).imageId.includes(a))) return false;
+    const vol = f.get('volume');
+    if (vol && !volumeMounts(r.hostConfig).some((m) => vol.includes(m.name) || vol.includes(m.destination)))
+      return false;
     return true;
   });
   if (limit > 0) recs = recs.slice(0, limit);
@@ -129,7 +167,8 @@ async function inspect(e: Engine, ctx: RequestCtx): Promise<void> {
 
 async function start(e: Engine, ctx: RequestCtx): Promise<void> {
   const rec = e.resolve(ctx.params[0]!);
-  if (rec.state.status === 'removing') throw conflict(`container is marked for removal and cannot be started`);
+  if (rec.state.status === 'removing')
+    throw conflict(`container is marked for removal and cannot be started`);
   await e.meta.update(rec.id, { manualStop: false, restartCount: 0 });
   e.restartHooks.onManualStart?.(rec.id);
   const started = await e.runtime.start(rec.id);
@@ -147,6 +186,13 @@ function stopOptions(ctx: RequestCtx): { timeout?: number; signal?: string } {
 async function stop(e: Engine, ctx: RequestCtx): Promise<void> {
   const rec = e.resolve(ctx.params[0]!);
   const opts = stopOptions(ctx);
+  if (e.restartHooks.pending?.(rec.id)) {
+    // Restarting: stopping it means not restarting it.
+    e.restartHooks.cancel?.(rec.id);
+    await e.meta.update(rec.id, { manualStop: true });
+    ctx.reply.empty(204);
+    return;
+  }
   if (!running(rec)) throw new ApiError(304, '');
   await e.meta.update(rec.id, { manualStop: true });
   e.restartHooks.cancel?.(rec.id);
@@ -249,7 +295,8 @@ async function rename(e: Engine, ctx: RequestCtx): Promise<void> {
   const rec = e.resolve(ctx.params[0]!);
   const raw = ctx.query.get('name') ?? '';
   if (!raw) throw badRequest('Neither old nor new names may be empty');
-  if (!NAME_RE.test(raw)) throw badRequest(`Invalid container name (${raw}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  if (!NAME_RE.test(raw))
+    throw badRequest(`Invalid container name (${raw}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   const name = raw.replace(/^\//, '');
   const old = e.nameOf(rec);
   if (name === old) throw conflict(`Renaming a container with the same name as its current name`);
@@ -269,12 +316,13 @@ async function update(e: Engine, ctx: RequestCtx): Promise<void> {
   const hc = checkHostConfig(body);
   const policy = hc.RestartPolicy;
   if (policy?.Name && policy.Name !== 'no' && rec.hostConfig.AutoRemove) {
-    throw badRequest("Restart policy cannot be updated because AutoRemove is enabled for the container");
+    throw badRequest('Restart policy cannot be updated because AutoRemove is enabled for the container');
   }
   try {
     await e.runtime.update(rec.id, hc);
   } catch (err) {
-    if (isWharfError(err) && err.status === 500) throw badRequest(`Cannot update container ${rec.id}: ${err.message}`);
+    if (isWharfError(err) && err.status === 500)
+      throw badRequest(`Cannot update container ${rec.id}: ${err.message}`);
     throw err;
   }
   ctx.reply.json(200, { Warnings: [] });
@@ -286,7 +334,7 @@ async function resize(e: Engine, ctx: RequestCtx): Promise<void> {
   const w = queryInt(ctx.query, 'w', 0);
   if (h < 0 || w < 0 || h > 65535 || w > 65535) throw badRequest('invalid terminal size');
   if (!running(rec) && rec.state.status !== 'created') throw conflict(`Container ${rec.id} is not running`);
-  const client = await connectAttach(join(e.runtime.stateDir(rec.id), 'attach.sock'));
+  const client = await AttachClient.connect(join(e.runtime.stateDir(rec.id), 'attach.sock'));
   client.resize(h, w);
   await new Promise((r) => setTimeout(r, 5));
   client.close();
@@ -296,8 +344,10 @@ async function resize(e: Engine, ctx: RequestCtx): Promise<void> {
 async function remove(e: Engine, ctx: RequestCtx): Promise<void> {
   const rec = e.resolve(ctx.params[0]!);
   const force = queryBool(ctx.query, 'force');
-  if (queryBool(ctx.query, 'link')) throw badRequest('Conflict, cannot remove the default link name of the container');
-  if (rec.state.status === 'removing') throw conflict(`removal of container ${rec.id} is already in progress`);
+  if (queryBool(ctx.query, 'link'))
+    throw badRequest('Conflict, cannot remove the default link name of the container');
+  if (rec.state.status === 'removing')
+    throw conflict(`removal of container ${rec.id} is already in progress`);
   if (running(rec) && !force) {
     throw conflict(
       `cannot remove container "/${e.nameOf(rec)}": container is running: stop the container before removing or force remove`,
@@ -305,6 +355,7 @@ async function remove(e: Engine, ctx: RequestCtx): Promise<void> {
   }
   e.restartHooks.cancel?.(rec.id);
   e.restartHooks.skipNext?.(rec.id);
+  if (queryBool(ctx.query, 'v')) removeAnonymousVolumesWith(e, rec.id);
   await e.runtime.remove(rec.id, { force });
   ctx.reply.empty(204);
 }

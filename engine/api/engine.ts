@@ -5,11 +5,17 @@
 import { randomBytes } from 'node:crypto';
 import type { EnginePaths } from '../paths.js';
 import { containerPaths } from '../paths.js';
-import type { ContainerRuntime, ContainerRecord, ContainerEventName, ContainerEvent } from '../runtime/index.js';
+import type {
+  ContainerRuntime,
+  ContainerRecord,
+  ContainerEventName,
+  ContainerEvent,
+} from '../runtime/index.js';
 import type { ContainerStorage, ContainerRootfs } from '../storage/index.js';
 import { createOverlayStorage } from '../storage/index.js';
 import type { FsImageStore } from '../images/image-store.js';
 import type { AuthStore } from '../registry/auth.js';
+import type { VolumeStore } from '../volumes/index.js';
 import { conflict, notFound } from './errors.js';
 import { EventBus } from './events.js';
 import { MetaStore, type ContainerMeta } from './meta.js';
@@ -28,6 +34,8 @@ export interface EngineOptions {
   runtime: ContainerRuntime;
   paths: EnginePaths;
   images?: FsImageStore;
+  /** Named volumes; without one, volume endpoints and named Binds answer as if none exist. */
+  volumes?: VolumeStore;
   auth?: AuthStore;
   storage?: ContainerStorage;
   settings: DaemonSettings;
@@ -41,6 +49,8 @@ export interface RestartHooks {
   cancel?(id: string): void;
   /** The next exit is deliberate (stop, kill with the stop signal, rm -f): do not restart. */
   skipNext?(id: string): void;
+  /** A policy restart is scheduled (Docker's "restarting" state). */
+  pending?(id: string): boolean;
 }
 
 export interface ExitInfo {
@@ -61,13 +71,49 @@ const RUNTIME_EVENTS: ContainerEventName[] = [
   'update',
 ];
 
-const ADJECTIVES = ['brave', 'calm', 'eager', 'fancy', 'gentle', 'happy', 'jolly', 'keen', 'lucid', 'merry', 'nifty', 'proud', 'quirky', 'sharp', 'tender', 'vivid', 'wise', 'zen'];
-const NAMES = ['archimedes', 'bohr', 'curie', 'darwin', 'euler', 'fermi', 'galileo', 'hopper', 'kepler', 'lovelace', 'noether', 'pascal', 'ritchie', 'turing', 'wozniak'];
+const ADJECTIVES = [
+  'brave',
+  'calm',
+  'eager',
+  'fancy',
+  'gentle',
+  'happy',
+  'jolly',
+  'keen',
+  'lucid',
+  'merry',
+  'nifty',
+  'proud',
+  'quirky',
+  'sharp',
+  'tender',
+  'vivid',
+  'wise',
+  'zen',
+];
+const NAMES = [
+  'archimedes',
+  'bohr',
+  'curie',
+  'darwin',
+  'euler',
+  'fermi',
+  'galileo',
+  'hopper',
+  'kepler',
+  'lovelace',
+  'noether',
+  'pascal',
+  'ritchie',
+  'turing',
+  'wozniak',
+];
 
 export class Engine {
   readonly runtime: ContainerRuntime;
   readonly paths: EnginePaths;
   readonly images: FsImageStore | undefined;
+  readonly volumes: VolumeStore | undefined;
   readonly auth: AuthStore | undefined;
   readonly storage: ContainerStorage;
   readonly settings: DaemonSettings;
@@ -90,6 +136,7 @@ export class Engine {
     this.runtime = opts.runtime;
     this.paths = opts.paths;
     this.images = opts.images;
+    this.volumes = opts.volumes;
     this.auth = opts.auth;
     this.storage = opts.storage ?? createOverlayStorage();
     this.settings = opts.settings;
@@ -112,13 +159,6 @@ export class Engine {
       opts.runtime.on(name, fn);
       e.listeners.push(() => opts.runtime.off(name, fn));
     }
-    const execFn = (name: 'exec_create' | 'exec_die') => (ev: ContainerEvent) => {
-      const attrs = { ...e.attributes(ev.id), ...(ev.attributes ?? {}) };
-      e.events.publish('container', name, ev.id, attrs);
-    };
-    const onExecDie = execFn('exec_die');
-    opts.runtime.on('exec_die', onExecDie);
-    e.listeners.push(() => opts.runtime.off('exec_die', onExecDie));
     return e;
   }
 
@@ -138,7 +178,9 @@ export class Engine {
     this.events.publish('container', name, ev.id, attrs);
     if (name === 'destroy') {
       this.attrs.delete(ev.id);
-      void this.meta.delete(ev.id);
+      this.meta
+        .delete(ev.id)
+        .catch((err: unknown) => this.log('warn', `forgetting ${ev.id}: ${String(err)}`));
       setTimeout(() => this.lastExit.delete(ev.id), 60_000).unref();
     }
   }

@@ -25,7 +25,12 @@ export class EventBus extends EventEmitter<{ event: [DockerEvent] }> {
     this.setMaxListeners(0);
   }
 
-  publish(type: DockerEvent['Type'], action: string, id: string, attributes: Record<string, string>): DockerEvent {
+  publish(
+    type: DockerEvent['Type'],
+    action: string,
+    id: string,
+    attributes: Record<string, string>,
+  ): DockerEvent {
     const nowNs = BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
     const ev: DockerEvent = {
       Type: type,

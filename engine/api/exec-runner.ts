@@ -1,11 +1,8 @@
-// Starts an exec session with a short state dir: <exec-root>/exec/<16 hex>.
-//
-// Thin adapter over the runtime's ExecSession (the same code runtime.exec
-// uses). runtime.exec puts the session under
-// <exec-root>/containers/<64 hex>/exec/<32 hex>/, where console.sock and
-// attach.sock exceed sun_path's 107 bytes, so a TTY exec fails with "File
-// name too long". Until the runtime shortens that path, the API starts
-// sessions here and removes their dirs itself.
+// Starts an exec session for the API: the runtime's ExecSession (the code
+// runtime.exec uses) in <exec-root>/exec/<first 16 hex of the exec id>
+// (containerPaths.execStateDir), so the API's exec id names its state dir.
+// The API keeps its own exec records and events (exec.ts) and removes the
+// dir itself once the exit is known and the output was streamed.
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { containerPaths, type EnginePaths } from '../paths.js';
@@ -13,10 +10,6 @@ import { ExecSession } from '../runtime/exec.js';
 import { resolveUser } from '../runtime/spec/user.js';
 import type { OciSpec } from '../runtime/spec/oci-types.js';
 import type { ContainerRuntime, ExecOptions } from '../runtime/index.js';
-
-export function execRoot(paths: EnginePaths): string {
-  return join(paths.execRoot, 'exec');
-}
 
 export async function startExec(
   runtime: ContainerRuntime,
@@ -29,8 +22,8 @@ export async function startExec(
     await readFile(join(containerPaths.bundle(paths, containerId), 'config.json'), 'utf8'),
   ) as OciSpec;
   const user = opts.user ? await resolveUser(spec.root.path, opts.user) : undefined;
-  await mkdir(execRoot(paths), { recursive: true, mode: 0o700 });
-  const stateDir = join(execRoot(paths), execId.slice(0, 16));
+  await mkdir(containerPaths.execDir(paths), { recursive: true, mode: 0o700 });
+  const stateDir = containerPaths.execStateDir(paths, execId.slice(0, 16));
   const session = await ExecSession.start({
     user,
     containerId,
@@ -49,7 +42,7 @@ export async function startExec(
 
 /** Daemon start: exec dirs of an earlier daemon are of no use any more (exec records are in memory). */
 export async function cleanExecDirs(paths: EnginePaths): Promise<void> {
-  const dir = execRoot(paths);
+  const dir = containerPaths.execDir(paths);
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     const exited = await readFile(join(dir, name, 'exit.json')).then(
       () => true,

@@ -11,21 +11,21 @@ import { watch } from 'node:fs';
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { startExec } from './exec-runner.js';
-import type { LogEntry } from '../runtime/index.js';
+import { AttachClient, type LogEntry } from '../runtime/index.js';
 import { badRequest, conflict, notFound } from './errors.js';
 import type { Engine } from './engine.js';
 import { execInspect, type ExecConfig, type ExecInstance } from './exec-registry.js';
 import type { RequestCtx } from './http.js';
 import { queryInt } from './query.js';
 import type { Router } from './router.js';
-import { DetachScanner, LogTail, OutputSink, parseDetachKeys } from './streams.js';
+import { DetachScanner, LogTail, OutputSink, Waker, parseDetachKeys } from './streams.js';
 import { pump, streamType } from './container-io.js';
-import { connectAttach } from './attach-adapter.js';
 
 async function create(e: Engine, ctx: RequestCtx): Promise<void> {
   const rec = e.resolve(ctx.params[0]!);
   const body = await ctx.json<ExecConfig>();
-  if (!body || typeof body !== 'object') throw badRequest('config cannot be empty in order to create an exec');
+  if (!body || typeof body !== 'object')
+    throw badRequest('config cannot be empty in order to create an exec');
   const cmd = typeof body.Cmd === 'string' ? [body.Cmd] : body.Cmd;
   if (!Array.isArray(cmd) || cmd.length === 0 || cmd.some((c) => typeof c !== 'string')) {
     throw badRequest('No exec command specified');
@@ -34,7 +34,8 @@ async function create(e: Engine, ctx: RequestCtx): Promise<void> {
     throw badRequest('json: cannot unmarshal into Go struct field ExecConfig.Env of type []string');
   }
   if (body.DetachKeys) parseDetachKeys(body.DetachKeys);
-  if (rec.state.status === 'paused') throw conflict(`Container ${rec.id} is paused, unpause the container before exec`);
+  if (rec.state.status === 'paused')
+    throw conflict(`Container ${rec.id} is paused, unpause the container before exec`);
   if (rec.state.status !== 'running') throw conflict(`Container ${rec.id} is not running`);
   const id = randomBytes(32).toString('hex');
   const x: ExecInstance = {
@@ -47,7 +48,10 @@ async function create(e: Engine, ctx: RequestCtx): Promise<void> {
     pid: 0,
   };
   e.execs.set(id, x);
-  e.events.publish('container', `exec_create: ${cmd.join(' ')}`, rec.id, { ...e.attributes(rec.id), execID: id });
+  e.events.publish('container', `exec_create: ${cmd.join(' ')}`, rec.id, {
+    ...e.attributes(rec.id),
+    execID: id,
+  });
   ctx.reply.json(201, { Id: id });
 }
 
@@ -59,7 +63,8 @@ function getExec(e: Engine, id: string): ExecInstance {
 
 async function start(e: Engine, ctx: RequestCtx): Promise<void> {
   const x = getExec(e, ctx.params[0]!);
-  const body = (await ctx.json<{ Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] | null }>()) ?? {};
+  const body =
+    (await ctx.json<{ Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] | null }>()) ?? {};
   if (x.started) throw conflict(`Exec ${x.id} has already been started`);
   if (!e.runtime.has(x.containerId)) throw notFound(`No such container: ${x.containerId}`);
   const rec = e.runtime.inspect(x.containerId);
@@ -93,6 +98,8 @@ async function start(e: Engine, ctx: RequestCtx): Promise<void> {
     x.running = false;
     x.client?.close();
     x.client = undefined;
+    // Docker forgets finished exec instances after a while; so do we.
+    setTimeout(() => e.execs.delete(x.id), 5 * 60_000).unref();
     e.events.publish('container', 'exec_die', x.containerId, {
       ...e.attributes(x.containerId),
       execID: x.id,
@@ -101,17 +108,23 @@ async function start(e: Engine, ctx: RequestCtx): Promise<void> {
     return s;
   });
   // The state dir goes once the exit is known and its log was read.
-  void exited.then(async () => {
-    await streamed;
-    handle[Symbol.dispose]();
-    await rm(stateDir, { recursive: true, force: true });
-  });
+  void exited
+    .then(async () => {
+      await streamed;
+      handle[Symbol.dispose]();
+      await rm(stateDir, { recursive: true, force: true });
+    })
+    .catch((err: unknown) => e.log('warn', `cleaning up exec ${x.id}: ${String(err)}`));
   if (body.Detach) {
     markStreamed();
     ctx.reply.empty(200);
     return;
   }
-  const client = await connectAttach(join(stateDir, 'attach.sock')).catch(() => undefined);
+  // A short process may be gone (and its socket with it) before we connect:
+  // don't wait out the connect retries then, its output is in the log.
+  const connecting = AttachClient.connect(join(stateDir, 'attach.sock')).catch(() => undefined);
+  const client = await Promise.race([connecting, exited.then(() => undefined)]);
+  if (!client) void connecting.then((late) => late?.close());
   x.client = client;
   if (client && tty) {
     const s = x.pendingSize ?? size;
@@ -179,14 +192,14 @@ async function followLog(
 ): Promise<void> {
   const tail = new LogTail(path);
   let done = false;
-  let wake: () => void = () => {};
+  const waker = new Waker();
   void exited.then(() => {
     done = true;
-    wake();
+    waker.wake();
   });
   let watcher: ReturnType<typeof watch> | undefined;
   try {
-    watcher = watch(join(path, '..'), () => wake());
+    watcher = watch(join(path, '..'), waker.wake);
     watcher.on('error', () => {});
   } catch {
     // poll only
@@ -198,13 +211,7 @@ async function followLog(
         if (!sink.write(en.stream === 'stderr' ? 2 : 1, Buffer.from(en.log))) await sink.drained();
       }
       if (finished) break;
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, 200);
-        wake = () => {
-          clearTimeout(t);
-          r();
-        };
-      });
+      await waker.wait(200);
     }
   } finally {
     watcher?.close();

@@ -173,7 +173,11 @@ export class HttpReply implements Reply {
 
   json(status: number, body: unknown, headers: Record<string, string> = {}): void {
     const data = Buffer.from(JSON.stringify(body) + '\n');
-    this.res.writeHead(status, { ...headers, 'Content-Type': 'application/json', 'Content-Length': data.length });
+    this.res.writeHead(status, {
+      ...headers,
+      'Content-Type': 'application/json',
+      'Content-Length': data.length,
+    });
     this.res.end(data);
   }
 
@@ -182,7 +186,12 @@ export class HttpReply implements Reply {
     this.res.end();
   }
 
-  text(status: number, body: string | Buffer, contentType: string, headers: Record<string, string> = {}): void {
+  text(
+    status: number,
+    body: string | Buffer,
+    contentType: string,
+    headers: Record<string, string> = {},
+  ): void {
     const data = typeof body === 'string' ? Buffer.from(body) : body;
     this.res.writeHead(status, { ...headers, 'Content-Type': contentType, 'Content-Length': data.length });
     this.res.end(this.req.method === 'HEAD' ? undefined : data);
@@ -270,20 +279,31 @@ export class RawReply implements Reply {
 
   private finish(status: number, headers: Record<string, string | number>, body?: Buffer): void {
     this.done = true;
-    this.socket.write(this.head(status, { ...headers, 'Content-Length': body?.length ?? 0, Connection: 'close' }));
+    this.socket.write(
+      this.head(status, { ...headers, 'Content-Length': body?.length ?? 0, Connection: 'close' }),
+    );
     if (body) this.socket.end(body);
     else this.socket.end();
   }
 
   json(status: number, body: unknown, headers: Record<string, string> = {}): void {
-    this.finish(status, { ...headers, 'Content-Type': 'application/json' }, Buffer.from(JSON.stringify(body) + '\n'));
+    this.finish(
+      status,
+      { ...headers, 'Content-Type': 'application/json' },
+      Buffer.from(JSON.stringify(body) + '\n'),
+    );
   }
 
   empty(status: number, headers: Record<string, string> = {}): void {
     this.finish(status, headers);
   }
 
-  text(status: number, body: string | Buffer, contentType: string, headers: Record<string, string> = {}): void {
+  text(
+    status: number,
+    body: string | Buffer,
+    contentType: string,
+    headers: Record<string, string> = {},
+  ): void {
     this.finish(status, { ...headers, 'Content-Type': contentType }, Buffer.from(body));
   }
 
@@ -295,9 +315,7 @@ export class RawReply implements Reply {
 
   hijack(contentType: string): Hijacked {
     this.done = true;
-    this.socket.write(
-      this.head(101, { 'Content-Type': contentType, Connection: 'Upgrade', Upgrade: 'tcp' }),
-    );
+    this.socket.write(this.head(101, { 'Content-Type': contentType, Connection: 'Upgrade', Upgrade: 'tcp' }));
     const socket = this.socket;
     return {
       output: socket,
@@ -323,4 +341,3 @@ export function rawBody(reply: RawReply): { json<T>(): Promise<T | undefined>; b
     body: () => reply.input,
   };
 }
-

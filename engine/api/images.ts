@@ -15,12 +15,12 @@ import { RegistryClient } from '../registry/client.js';
 import { MemoryAuthStore, normalizeRegistryKey, type AuthStore } from '../registry/auth.js';
 import { familiarString, parseReference } from '../registry/reference.js';
 import type { ProgressEvent } from '../registry/progress.js';
-import { tarDirectory } from '../storage/layers/index.js';
 import { errorResponse, badRequest, notFound } from './errors.js';
 import type { Engine } from './engine.js';
 import type { RequestCtx } from './http.js';
 import { checkFilterKeys, matchLabels, parseFilters, queryBool } from './query.js';
 import type { Router } from './router.js';
+import { parseChanges } from './commit.js';
 
 function store(e: Engine): FsImageStore {
   if (!e.images) throw notFound('the image store is not available');
@@ -78,7 +78,12 @@ async function list(e: Engine, ctx: RequestCtx): Promise<void> {
       if (!matchLabels(f.get('label'), img.config.config?.Labels)) return false;
       if (refs) {
         const ok = refs.some((r) => {
-          const re = new RegExp(`^${r.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '.')}(:.*)?$`);
+          const re = new RegExp(
+            `^${r
+              .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+              .replace(/\*/g, '[^/]*')
+              .replace(/\?/g, '.')}(:.*)?$`,
+          );
           return tags.some((t) => re.test(t) || t === r);
         });
         if (!ok) return false;
@@ -123,7 +128,10 @@ async function remove(e: Engine, ctx: RequestCtx): Promise<void> {
     if (it.Untagged) e.events.publish('image', 'untag', it.Untagged, { name: it.Untagged });
     if (it.Deleted) e.events.publish('image', 'delete', it.Deleted, { name: it.Deleted });
   }
-  ctx.reply.json(200, items.map((it) => (it.Untagged ? { Untagged: familiar(it.Untagged) } : it)));
+  ctx.reply.json(
+    200,
+    items.map((it) => (it.Untagged ? { Untagged: familiar(it.Untagged) } : it)),
+  );
 }
 
 /** X-Registry-Auth (base64url JSON) on top of the daemon's stored credentials. */
@@ -132,7 +140,10 @@ function authFor(e: Engine, ctx: RequestCtx, registry: string): AuthStore | unde
   const raw = Array.isArray(header) ? header[0] : header;
   if (raw) {
     try {
-      const doc = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as { username?: string; password?: string };
+      const doc = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as {
+        username?: string;
+        password?: string;
+      };
       if (doc.username && doc.password) {
         const m = new MemoryAuthStore();
         void m.set(normalizeRegistryKey(registry), { username: doc.username, password: doc.password });
@@ -155,7 +166,10 @@ function client(e: Engine, auth: AuthStore | undefined): RegistryClient {
 }
 
 /** Streams progress JSON lines; a failure after the headers becomes Docker's errorDetail line. */
-async function progressStream(ctx: RequestCtx, work: (emit: (ev: ProgressEvent | Record<string, unknown>) => void) => Promise<void>): Promise<void> {
+async function progressStream(
+  ctx: RequestCtx,
+  work: (emit: (ev: ProgressEvent | Record<string, unknown>) => void) => Promise<void>,
+): Promise<void> {
   const out: Writable = ctx.reply.stream(200, 'application/json');
   const emit = (ev: unknown): void => {
     if (!out.destroyed) out.write(JSON.stringify(ev) + '\n');
@@ -169,40 +183,13 @@ async function progressStream(ctx: RequestCtx, work: (emit: (ev: ProgressEvent |
   out.end();
 }
 
-/** The Dockerfile instructions `docker commit -c` / `docker import -c` send as `changes`. */
-function parseChanges(changes: string[]): NonNullable<ImageRecord['config']['config']> {
-  const cfg: NonNullable<ImageRecord['config']['config']> = {};
-  for (const c of changes) {
-    const m = /^\s*(CMD|ENTRYPOINT|ENV|WORKDIR|USER|LABEL|STOPSIGNAL)\s+(.*)$/i.exec(c);
-    if (!m || !m[1] || m[2] === undefined) throw badRequest(`unsupported or invalid change: ${c}`);
-    const v = m[2].trim();
-    let arr: string[];
-    try {
-      arr = v.startsWith('[') ? (JSON.parse(v) as string[]) : ['/bin/sh', '-c', v];
-    } catch {
-      arr = ['/bin/sh', '-c', v];
-    }
-    const k = m[1].toUpperCase();
-    if (k === 'CMD') cfg.Cmd = arr;
-    else if (k === 'ENTRYPOINT') cfg.Entrypoint = arr;
-    else if (k === 'ENV') cfg.Env = [...(cfg.Env ?? []), v.includes('=') ? v : v.replace(/\s+/, '=')];
-    else if (k === 'WORKDIR') cfg.WorkingDir = v;
-    else if (k === 'USER') cfg.User = v;
-    else if (k === 'STOPSIGNAL') cfg.StopSignal = v;
-    else if (k === 'LABEL') {
-      const [lk = '', ...rest] = v.split('=');
-      cfg.Labels = { ...(cfg.Labels ?? {}), [lk.replace(/^"|"$/g, '')]: rest.join('=').replace(/^"|"$/g, '') };
-    }
-  }
-  return cfg;
-}
-
 async function create(e: Engine, ctx: RequestCtx): Promise<void> {
   const fromImage = ctx.query.get('fromImage');
   const fromSrc = ctx.query.get('fromSrc');
   const tagQ = ctx.query.get('tag');
   if (fromSrc !== null) {
-    if (fromSrc !== '-') throw badRequest('importing from a URL is not supported; use fromSrc=- with the tarball as the body');
+    if (fromSrc !== '-')
+      throw badRequest('importing from a URL is not supported; use fromSrc=- with the tarball as the body');
     const repo = ctx.query.get('repo');
     const ref = repo ? `${repo}${tagQ ? `:${tagQ}` : ''}` : undefined;
     const cfg = parseChanges(ctx.query.getAll('changes'));
@@ -226,10 +213,14 @@ async function create(e: Engine, ctx: RequestCtx): Promise<void> {
   await progressStream(ctx, async (emit) => {
     const c = client(e, auth);
     try {
-      const result = await pull({ client: c, content: store(e).content, layers: store(e).layers, images: store(e) }, name, {
-        onProgress: emit,
-        signal: ctx.signal,
-      });
+      const result = await pull(
+        { client: c, content: store(e).content, layers: store(e).layers, images: store(e) },
+        name,
+        {
+          onProgress: emit,
+          signal: ctx.signal,
+        },
+      );
       const shown = familiar(result.reference);
       e.events.publish('image', 'pull', shown, { name: shown });
     } finally {
@@ -248,10 +239,14 @@ async function pushImage(e: Engine, ctx: RequestCtx): Promise<void> {
   await progressStream(ctx, async (emit) => {
     const c = client(e, auth);
     try {
-      const res = await push({ client: c, content: store(e).content, layers: store(e).layers, images: store(e) }, full, {
-        onProgress: emit,
-        signal: ctx.signal,
-      });
+      const res = await push(
+        { client: c, content: store(e).content, layers: store(e).layers, images: store(e) },
+        full,
+        {
+          onProgress: emit,
+          signal: ctx.signal,
+        },
+      );
       emit({ status: `${ref.tag ?? 'latest'}: digest: ${res.digest} size: ${res.size}` });
       emit({ progressDetail: {}, aux: { Tag: ref.tag ?? 'latest', Digest: res.digest, Size: res.size } });
       e.events.publish('image', 'push', familiar(full), { name: familiar(full) });
@@ -274,11 +269,22 @@ async function load(e: Engine, ctx: RequestCtx): Promise<void> {
   try {
     const loaded = await loadImages(store(e), ctx.body(), {
       signal: ctx.signal,
-      onProgress: quiet ? undefined : (p) => out.write(JSON.stringify({ status: p.status, progressDetail: { current: p.current, total: p.total }, id: p.id }) + '\n'),
+      onProgress: quiet
+        ? undefined
+        : (p) =>
+            out.write(
+              JSON.stringify({
+                status: p.status,
+                progressDetail: { current: p.current, total: p.total },
+                id: p.id,
+              }) + '\n',
+            ),
     });
     for (const img of loaded) {
       e.events.publish('image', 'load', img.id, { name: img.id });
-      if (img.tags.length) for (const t of img.tags) out.write(JSON.stringify({ stream: `Loaded image: ${familiar(t)}\n` }) + '\n');
+      if (img.tags.length)
+        for (const t of img.tags)
+          out.write(JSON.stringify({ stream: `Loaded image: ${familiar(t)}\n` }) + '\n');
       else out.write(JSON.stringify({ stream: `Loaded image ID: ${img.id}\n` }) + '\n');
     }
   } catch (err) {
@@ -299,62 +305,15 @@ async function prune(e: Engine, ctx: RequestCtx): Promise<void> {
     if (containersUsing(e, img.id).length) continue;
     if (!matchLabels(f.get('label'), img.config.config?.Labels)) continue;
     try {
-      deleted.push(...(await store(e).remove(img.id, { force: !danglingOnly, inUse: (id) => containersUsing(e, id) })));
+      deleted.push(
+        ...(await store(e).remove(img.id, { force: !danglingOnly, inUse: (id) => containersUsing(e, id) })),
+      );
       reclaimed += img.size;
     } catch {
       // in use or raced; skip
     }
   }
   ctx.reply.json(200, { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed });
-}
-
-async function commit(e: Engine, ctx: RequestCtx): Promise<void> {
-  const cref = ctx.query.get('container');
-  if (!cref) throw badRequest('container is required');
-  const rec = e.resolve(cref);
-  const rootfs = await e.rootfsOf(rec);
-  if (!rootfs) throw badRequest('only containers made from images can be committed');
-  const base = await getImage(e, e.metaOf(rec.id).imageId);
-  const pause = queryBool(ctx.query, 'pause', true) && rec.state.status === 'running';
-  const body = ((await ctx.json<Record<string, unknown>>()) ?? {}) as NonNullable<ImageRecord['config']['config']>;
-  if (pause) await e.runtime.pause(rec.id).catch(() => {});
-  let diff;
-  try {
-    const top = base.chainIDs.at(-1) ?? null;
-    diff = await store(e).layers.extract(tarDirectory(rootfs.upperDir, { whiteouts: true }), { parentChainID: top });
-  } finally {
-    if (pause) await e.runtime.unpause(rec.id).catch(() => {});
-  }
-  const created = new Date().toISOString();
-  const baseCfg = base.config;
-  const runtimeCfg = {
-    ...(baseCfg.config ?? {}),
-    Cmd: rec.config.Cmd ?? baseCfg.config?.Cmd,
-    Entrypoint: rec.config.Entrypoint ?? baseCfg.config?.Entrypoint,
-    Env: rec.config.Env ?? baseCfg.config?.Env,
-    WorkingDir: rec.config.WorkingDir ?? baseCfg.config?.WorkingDir,
-    Labels: rec.config.Labels ?? baseCfg.config?.Labels,
-    ...body,
-    ...parseChanges(ctx.query.getAll('changes')),
-  };
-  const config = {
-    ...baseCfg,
-    created,
-    author: ctx.query.get('author') ?? '',
-    comment: ctx.query.get('comment') ?? '',
-    container: rec.id,
-    config: runtimeCfg,
-    rootfs: { type: 'layers' as const, diff_ids: [...baseCfg.rootfs.diff_ids, diff.diffID] },
-    history: [
-      ...(baseCfg.history ?? []),
-      { created, created_by: [...(rec.config.Entrypoint ?? []), ...(rec.config.Cmd ?? [])].join(' '), comment: ctx.query.get('comment') ?? '' },
-    ],
-  };
-  const img = await store(e).add(Buffer.from(JSON.stringify(config)), [...base.layerBlobs.map(() => null), null]);
-  const repo = ctx.query.get('repo');
-  if (repo) await store(e).tag(img.id, `${repo}:${ctx.query.get('tag') || 'latest'}`);
-  e.events.publish('container', 'commit', rec.id, { ...e.attributes(rec.id), comment: ctx.query.get('comment') ?? '' });
-  ctx.reply.json(201, { Id: img.id });
 }
 
 export function imageRoutes(r: Router, e: Engine): void {
@@ -370,5 +329,4 @@ export function imageRoutes(r: Router, e: Engine): void {
   r.add('POST', '/images/{name*}/tag', (c) => tag(e, c));
   r.add('POST', '/images/{name*}/push', (c) => pushImage(e, c));
   r.add('DELETE', '/images/{name*}', (c) => remove(e, c));
-  r.add('POST', '/commit', (c) => commit(e, c));
 }

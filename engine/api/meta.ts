@@ -63,11 +63,15 @@ export class MetaStore {
 
   private flush(): Promise<void> {
     const snapshot = JSON.stringify(Object.fromEntries(this.map));
-    this.writing = this.writing.then(async () => {
-      const tmp = `${this.file}.${randomBytes(4).toString('hex')}.tmp`;
-      await writeFile(tmp, snapshot, { mode: 0o600 });
-      await rename(tmp, this.file);
-    });
-    return this.writing;
+    // A failed write must not poison the writes after it.
+    const next = this.writing
+      .catch(() => {})
+      .then(async () => {
+        const tmp = `${this.file}.${randomBytes(4).toString('hex')}.tmp`;
+        await writeFile(tmp, snapshot, { mode: 0o600 });
+        await rename(tmp, this.file);
+      });
+    this.writing = next;
+    return next;
   }
 }

@@ -28,7 +28,8 @@ export function parseFilters(raw: string | null): Filters {
   } catch {
     throw badRequest(`invalid filter: ${raw}`);
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw badRequest(`invalid filter: ${raw}`);
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    throw badRequest(`invalid filter: ${raw}`);
   for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
     if (Array.isArray(v)) out.set(k, v.map(String));
     else if (typeof v === 'object' && v !== null) out.set(k, Object.keys(v));
@@ -44,7 +45,10 @@ export function checkFilterKeys(f: Filters, allowed: readonly string[]): void {
 }
 
 /** `label` filter: each entry "k" or "k=v" must match. */
-export function matchLabels(wanted: string[] | undefined, labels: Record<string, string> | null | undefined): boolean {
+export function matchLabels(
+  wanted: string[] | undefined,
+  labels: Record<string, string> | null | undefined,
+): boolean {
   if (!wanted) return true;
   const l = labels ?? {};
   return wanted.every((w) => {

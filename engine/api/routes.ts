@@ -8,6 +8,9 @@ import { execRoutes } from './exec.js';
 import { containerFsRoutes } from './container-fs.js';
 import { containerStatsRoutes } from './container-stats.js';
 import { imageRoutes } from './images.js';
+import { commitRoutes } from './commit.js';
+import { placeholderRoutes } from './placeholders.js';
+import { volumeRoutes } from './volumes.js';
 
 export function buildRouter(e: Engine): Router {
   const r = new Router();
@@ -18,5 +21,8 @@ export function buildRouter(e: Engine): Router {
   containerFsRoutes(r, e);
   containerStatsRoutes(r, e);
   imageRoutes(r, e);
+  commitRoutes(r, e);
+  volumeRoutes(r, e);
+  placeholderRoutes(r);
   return r;
 }

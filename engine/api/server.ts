@@ -18,6 +18,7 @@ import {
 } from './http.js';
 import { ApiError } from './errors.js';
 import type { Router } from './router.js';
+import { trace } from '../util/trace.js';
 
 export interface ApiServerOptions {
   router: Router;
@@ -59,8 +60,9 @@ export class ApiServer {
   constructor(private readonly opts: ApiServerOptions) {
     this.http = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000 });
     this.http.on('request', (req, res) => void this.onRequest(req, res));
-    this.http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) =>
-      void this.onUpgrade(req, socket, head),
+    this.http.on(
+      'upgrade',
+      (req: IncomingMessage, socket: Socket, head: Buffer) => void this.onUpgrade(req, socket, head),
     );
     this.http.on('connection', (s: Socket) => {
       this.sockets.add(s);
@@ -99,6 +101,8 @@ export class ApiServer {
     body: { json<T>(): Promise<T | undefined>; body(): import('node:stream').Readable },
   ): Promise<void> {
     const method = req.method ?? 'GET';
+    const started = Date.now();
+    trace(`api> ${method} ${req.url}`);
     try {
       const { path, version, query } = parseUrl(req.url);
       const match = this.opts.router.match(method, path);
@@ -122,9 +126,12 @@ export class ApiServer {
       };
       await match.handler(ctx);
       if (!reply.sent) reply.empty(204);
+      trace(`api< ${method} ${req.url}`);
+      this.opts.log?.('debug', `${method} ${req.url} ${Date.now() - started} ms`);
     } catch (err) {
       const status = err instanceof ApiError ? err.status : ((err as { status?: number }).status ?? 500);
-      if (status >= 500) this.opts.log?.('error', `${method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
+      if (status >= 500)
+        this.opts.log?.('error', `${method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
       else this.opts.log?.('debug', `${method} ${req.url}: ${(err as Error).message}`);
       try {
         reply.error(err);

@@ -139,3 +139,35 @@ export class LogTail {
     }
   }
 }
+
+/** Wake-ups that are never lost: a wake while nobody waits makes the next wait return at once. */
+export class Waker {
+  private pending = false;
+  private resolve: (() => void) | undefined;
+
+  wake = (): void => {
+    if (this.resolve) {
+      const r = this.resolve;
+      this.resolve = undefined;
+      r();
+    } else this.pending = true;
+  };
+
+  /** Resolves on the next wake (or a pending one), or after `ms`. */
+  wait(ms: number): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return Promise.resolve();
+    }
+    return new Promise((r) => {
+      const t = setTimeout(() => {
+        this.resolve = undefined;
+        r();
+      }, ms);
+      this.resolve = () => {
+        clearTimeout(t);
+        r();
+      };
+    });
+  }
+}

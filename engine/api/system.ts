@@ -2,6 +2,7 @@
 import { cpus, hostname, release, totalmem, arch } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { normalizeRegistryKey } from '../registry/auth.js';
+import { verifyLogin } from './login.js';
 import { badRequest } from './errors.js';
 import type { Engine } from './engine.js';
 import type { DockerEvent } from './events.js';
@@ -9,6 +10,7 @@ import { API_VERSION, MIN_API_VERSION, type RequestCtx } from './http.js';
 import { parseFilters, parseTimestamp, checkFilterKeys } from './query.js';
 import type { Router } from './router.js';
 import { detectCgroupVersion } from '../runtime/cgroups/index.js';
+import { volumesDf } from './volumes.js';
 
 export const WHARF_VERSION = '0.1.0';
 
@@ -143,7 +145,22 @@ async function info(e: Engine, ctx: RequestCtx): Promise<void> {
   });
 }
 
-const EVENT_FILTERS = ['container', 'event', 'image', 'label', 'type', 'network', 'volume', 'daemon', 'plugin', 'node', 'service', 'secret', 'config', 'scope'];
+const EVENT_FILTERS = [
+  'container',
+  'event',
+  'image',
+  'label',
+  'type',
+  'network',
+  'volume',
+  'daemon',
+  'plugin',
+  'node',
+  'service',
+  'secret',
+  'config',
+  'scope',
+];
 
 function eventMatches(ev: DockerEvent, f: Map<string, string[]>): boolean {
   const t = f.get('type');
@@ -151,7 +168,10 @@ function eventMatches(ev: DockerEvent, f: Map<string, string[]>): boolean {
   const action = f.get('event');
   if (action && !action.some((a) => ev.Action === a || ev.Action.startsWith(`${a}:`))) return false;
   const c = f.get('container');
-  if (c && !(ev.Type === 'container' && c.some((x) => ev.Actor.ID.startsWith(x) || ev.Actor.Attributes.name === x))) {
+  if (
+    c &&
+    !(ev.Type === 'container' && c.some((x) => ev.Actor.ID.startsWith(x) || ev.Actor.Attributes.name === x))
+  ) {
     return false;
   }
   const img = f.get('image');
@@ -200,6 +220,12 @@ async function events(e: Engine, ctx: RequestCtx): Promise<void> {
 }
 
 async function df(e: Engine, ctx: RequestCtx): Promise<void> {
+  // ?type=volume (API 1.42): just the volumes, without sizing every container.
+  const types = ctx.query.getAll('type');
+  if (types.length > 0 && types.every((t) => t === 'volume')) {
+    ctx.reply.json(200, { Volumes: await volumesDf(e) });
+    return;
+  }
   const containers = [];
   for (const r of e.runtime.list()) {
     const rootfs = await e.rootfsOf(r);
@@ -238,17 +264,31 @@ async function df(e: Engine, ctx: RequestCtx): Promise<void> {
       });
     }
   }
-  ctx.reply.json(200, { LayersSize: layersSize, Images: images, Containers: containers, Volumes: [], BuildCache: [] });
+  ctx.reply.json(200, {
+    LayersSize: layersSize,
+    Images: images,
+    Containers: containers,
+    Volumes: await volumesDf(e),
+    BuildCache: [],
+  });
 }
 
 async function auth(e: Engine, ctx: RequestCtx): Promise<void> {
-  const body = await ctx.json<{ username?: string; password?: string; serveraddress?: string; identitytoken?: string }>();
+  const body = await ctx.json<{
+    username?: string;
+    password?: string;
+    serveraddress?: string;
+    identitytoken?: string;
+  }>();
   if (!body || typeof body !== 'object') throw badRequest('invalid auth configuration');
   if (typeof body.username !== 'string' || typeof body.password !== 'string' || !body.username) {
-    ctx.reply.json(401, { message: 'Get "https://registry-1.docker.io/v2/": unauthorized: incorrect username or password' });
+    ctx.reply.json(401, {
+      message: 'Get "https://registry-1.docker.io/v2/": unauthorized: incorrect username or password',
+    });
     return;
   }
   const server = normalizeRegistryKey(body.serveraddress ?? '');
+  await verifyLogin(e.settings, server, { username: body.username, password: body.password });
   if (e.auth) await e.auth.set(server, { username: body.username, password: body.password });
   ctx.reply.json(200, { Status: 'Login Succeeded', IdentityToken: '' });
 }

@@ -66,6 +66,8 @@ export interface TestDaemon {
   socket: string;
   env: NodeJS.ProcessEnv;
   child: ChildProcess;
+  /** With `serve`: the web UI's URL with its token, as `wharf serve` printed it. */
+  uiUrl: string;
   /** stderr of the daemon so far. */
   logs(): string;
   /** docker CLI, synchronous. */
@@ -73,7 +75,12 @@ export interface TestDaemon {
   /** docker CLI; throws with stderr when it fails. */
   dockerOk(args: string[], opts?: { input?: string; timeout?: number }): string;
   /** Plain HTTP against the socket. */
-  http(method: string, path: string, body?: string | Buffer, headers?: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>;
+  http(
+    method: string,
+    path: string,
+    body?: string | Buffer,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>;
   /** SIGTERM and wait; containers keep running. */
   stop(): Promise<void>;
   /** Starts the daemon again on the same roots. */
@@ -81,7 +88,12 @@ export interface TestDaemon {
   cleanup(): Promise<void>;
 }
 
-function waitForSocket(socket: string, child: ChildProcess, logs: () => string, timeoutMs = 20_000): Promise<void> {
+function waitForSocket(
+  socket: string,
+  child: ChildProcess,
+  logs: () => string,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolvePromise, reject) => {
     const attempt = (): void => {
@@ -99,7 +111,38 @@ function waitForSocket(socket: string, child: ChildProcess, logs: () => string, 
   });
 }
 
-export async function startTestDaemon(name: string, opts: { image?: boolean } = {}): Promise<TestDaemon> {
+/** Resolves with the UI URL `wharf serve` prints on stdout. */
+function waitForUiUrl(child: ChildProcess, logs: () => string, timeoutMs = 20_000): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    let out = '';
+    const timer = setTimeout(() => done(new Error(`wharf serve printed no URL: ${logs()}`)), timeoutMs);
+    const onData = (s: string): void => {
+      out += s;
+      const m = /^Wharf UI: (\S+)$/m.exec(out);
+      if (m) done(undefined, m[1]);
+    };
+    const onExit = (code: number | null): void => done(new Error(`wharf serve exited (${code}): ${logs()}`));
+    function done(err: Error | undefined, url?: string): void {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.off('exit', onExit);
+      if (err) reject(err);
+      else resolvePromise(url!);
+    }
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
+/**
+ * A `wharf daemon` on temp roots; with `serve`, a `wharf serve` (the same
+ * engine plus the web UI, its URL in `uiUrl`).
+ */
+export async function startTestDaemon(
+  name: string,
+  opts: { image?: boolean; serve?: boolean } = {},
+): Promise<TestDaemon> {
   // Short: the shim's sockets live under the exec root and sun_path holds 107 bytes.
   void name;
   const dir = mkdtempSync('/tmp/wa-');
@@ -107,7 +150,12 @@ export async function startTestDaemon(name: string, opts: { image?: boolean } = 
   const execRoot = join(dir, 'e');
   const socket = join(dir, 'wharf.sock');
   writeFileSync(join(dir, 'daemon.json'), '{"log-level":"debug"}');
-  if (opts.image !== false) await addBusyboxImage(dataRoot);
+  try {
+    if (opts.image !== false) await addBusyboxImage(dataRoot);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   let log = '';
   const env = { ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: join(dir, 'docker-config') };
   const d: TestDaemon = {
@@ -117,14 +165,22 @@ export async function startTestDaemon(name: string, opts: { image?: boolean } = 
     socket,
     env,
     child: undefined as unknown as ChildProcess,
+    uiUrl: '',
     logs: () => log,
     docker(args, o = {}) {
-      return spawnSync('docker', args, { env, encoding: 'utf8', input: o.input, timeout: o.timeout ?? 60_000 });
+      return spawnSync('docker', args, {
+        env,
+        encoding: 'utf8',
+        input: o.input,
+        timeout: o.timeout ?? 60_000,
+      });
     },
     dockerOk(args, o = {}) {
       const r = d.docker(args, o);
       if (r.status !== 0) {
-        throw new Error(`docker ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.error ? String(r.error) : ''}`);
+        throw new Error(
+          `docker ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.error ? String(r.error) : ''}`,
+        );
       }
       return r.stdout;
     },
@@ -133,7 +189,9 @@ export async function startTestDaemon(name: string, opts: { image?: boolean } = 
         const req = request({ socketPath: socket, path, method, headers }, (r) => {
           const chunks: Buffer[] = [];
           r.on('data', (c: Buffer) => chunks.push(c));
-          r.on('end', () => res({ status: r.statusCode ?? 0, headers: r.headers, body: Buffer.concat(chunks).toString() }));
+          r.on('end', () =>
+            res({ status: r.statusCode ?? 0, headers: r.headers, body: Buffer.concat(chunks).toString() }),
+          );
           r.on('error', rej);
         });
         req.on('error', rej);
@@ -144,8 +202,19 @@ export async function startTestDaemon(name: string, opts: { image?: boolean } = 
       log = '';
       const child = spawn(
         process.execPath,
-        [WHARF_BIN, 'daemon', '--data-root', dataRoot, '--exec-root', execRoot, '-H', `unix://${socket}`, '--config-file', join(dir, 'daemon.json')],
-        { stdio: ['ignore', 'ignore', 'pipe'] },
+        [
+          WHARF_BIN,
+          opts.serve ? 'serve' : 'daemon',
+          '--data-root',
+          dataRoot,
+          '--exec-root',
+          execRoot,
+          '-H',
+          `unix://${socket}`,
+          '--config-file',
+          join(dir, 'daemon.json'),
+        ],
+        { stdio: ['ignore', opts.serve ? 'pipe' : 'ignore', 'pipe'] },
       );
       child.stderr?.setEncoding('utf8');
       child.stderr?.on('data', (s: string) => {
@@ -153,7 +222,10 @@ export async function startTestDaemon(name: string, opts: { image?: boolean } = 
         if (process.env.WHARF_TEST_DAEMON_LOG) process.stderr.write(s);
       });
       d.child = child;
+      const url = opts.serve ? waitForUiUrl(child, () => log) : undefined;
+      url?.catch(() => {}); // reported by the await below, or by waitForSocket first
       await waitForSocket(socket, child, () => log);
+      if (url) d.uiUrl = await url;
     },
     async stop() {
       const child = d.child;
@@ -168,6 +240,9 @@ export async function startTestDaemon(name: string, opts: { image?: boolean } = 
     },
     async cleanup() {
       try {
+        // A test that failed while the daemon was down: bring it back to remove what runs.
+        if (d.child && (d.child.exitCode !== null || d.child.signalCode !== null))
+          await d.start().catch(() => {});
         if (d.child && d.child.exitCode === null) {
           const ids = d.docker(['ps', '-aq', '--no-trunc']).stdout.split('\n').filter(Boolean);
           if (ids.length) d.docker(['rm', '-f', ...ids], { timeout: 60_000 });
@@ -179,7 +254,13 @@ export async function startTestDaemon(name: string, opts: { image?: boolean } = 
       }
     },
   };
-  await d.start();
+  try {
+    await d.start();
+  } catch (err) {
+    await d.stop().catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return d;
 }
 

@@ -15,7 +15,9 @@ function check(obj: Record<string, unknown>, field: string, kind: Kind, where: s
   const v = obj[field];
   if (v === undefined || v === null) return;
   const bad = (): never => {
-    throw badRequest(`json: cannot unmarshal ${typeName(v)} into Go struct field ${where}.${field} of type ${kind}`);
+    throw badRequest(
+      `json: cannot unmarshal ${typeName(v)} into Go struct field ${where}.${field} of type ${kind}`,
+    );
   };
   switch (kind) {
     case 'string':
@@ -27,7 +29,8 @@ function check(obj: Record<string, unknown>, field: string, kind: Kind, where: s
       if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) bad();
       break;
     case 'stringMap':
-      if (typeof v !== 'object' || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string')) bad();
+      if (typeof v !== 'object' || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string'))
+        bad();
       break;
     case 'object':
       if (typeof v !== 'object' || Array.isArray(v)) bad();
@@ -116,12 +119,17 @@ export function checkHostConfig(body: unknown): HostConfig {
   const rp = hc.RestartPolicy as { Name?: unknown; MaximumRetryCount?: unknown } | undefined;
   if (rp) {
     const name = rp.Name ?? '';
-    if (typeof name !== 'string' || !POLICIES.includes(name)) throw badRequest(`invalid restart policy: unknown policy '${String(name)}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
+    if (typeof name !== 'string' || !POLICIES.includes(name))
+      throw badRequest(
+        `invalid restart policy: unknown policy '${String(name)}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`,
+      );
     const max = rp.MaximumRetryCount ?? 0;
-    if (typeof max !== 'number' || max < 0) throw badRequest('invalid restart policy: maximum retry count cannot be negative');
-    if (max > 0 && name !== 'on-failure') throw badRequest(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
+    if (typeof max !== 'number' || max < 0)
+      throw badRequest('invalid restart policy: maximum retry count cannot be negative');
+    if (max > 0 && name !== 'on-failure')
+      throw badRequest(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
     if (name && name !== 'no' && hc.AutoRemove === true) {
-      throw badRequest("conflicting options: cannot specify both --restart and --rm");
+      throw badRequest('conflicting options: cannot specify both --restart and --rm');
     }
   }
   if (typeof hc.Memory === 'number' && hc.Memory > 0 && hc.Memory < 6 * 1024 * 1024) {

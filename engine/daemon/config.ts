@@ -33,7 +33,22 @@ const KEYS: Record<string, { opt: keyof DaemonOptions; flag: string; list?: bool
   pidfile: { opt: 'pidfile', flag: 'pidfile' },
 };
 
-const IGNORED = new Set(['debug', 'live-restore', 'storage-driver', 'log-driver', 'log-opts', 'experimental', 'features', 'default-runtime', 'runtimes', 'exec-opts', 'dns', 'bip', 'iptables', 'ip-forward']);
+const IGNORED = new Set([
+  'debug',
+  'live-restore',
+  'storage-driver',
+  'log-driver',
+  'log-opts',
+  'experimental',
+  'features',
+  'default-runtime',
+  'runtimes',
+  'exec-opts',
+  'dns',
+  'bip',
+  'iptables',
+  'ip-forward',
+]);
 
 /**
  * Merges the config file into the flags. `given` names the flags set on the
@@ -68,7 +83,8 @@ export function mergeConfigFile(
     const key = KEYS[k];
     if (!key) {
       if (k === 'debug' && v === true && !given.has('log-level')) out.logLevel = 'debug';
-      else if (!IGNORED.has(k)) warnings.push(`configuration key "${k}" is not supported by wharf and is ignored`);
+      else if (!IGNORED.has(k))
+        warnings.push(`configuration key "${k}" is not supported by wharf and is ignored`);
       continue;
     }
     if (given.has(key.flag)) {
@@ -76,7 +92,8 @@ export function mergeConfigFile(
       continue;
     }
     if (key.list) {
-      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new Error(`${file}: "${k}" must be a list of strings`);
+      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+        throw new Error(`${file}: "${k}" must be a list of strings`);
     } else if (typeof v !== 'string') {
       throw new Error(`${file}: "${k}" must be a string`);
     }

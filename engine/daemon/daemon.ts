@@ -12,12 +12,15 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { hostname } from 'node:os';
-import { resolveEnginePaths, type EnginePaths } from '../paths.js';
-import { ContainerRuntime } from '../runtime/index.js';
+import { assertExecRootFits, resolveEnginePaths, type EnginePaths } from '../paths.js';
+import { ContainerRuntime, createSpecBuilder } from '../runtime/index.js';
+import { LocalVolumeStore } from '../volumes/index.js';
 import { ApiServer, Engine, buildRouter } from '../api/index.js';
 import { cleanExecDirs } from '../api/exec-runner.js';
 import { FileContentStore } from '../images/content-store.js';
 import { FsImageStore } from '../images/image-store.js';
+import { reconcileStores } from '../images/reconcile.js';
+import type { Digest } from '../images/index.js';
 import { OverlayLayerStore } from '../storage/layers/layer-store.js';
 import { FileAuthStore } from '../registry/auth.js';
 import { acquireLock, type DaemonLock } from './lock.js';
@@ -30,7 +33,8 @@ const LEVELS: Record<string, number> = { debug: 0, info: 1, warn: 2, error: 3, f
 export function makeLogger(level: LogLevel): (l: 'debug' | 'info' | 'warn' | 'error', msg: string) => void {
   const min = LEVELS[level] ?? 1;
   return (l, msg) => {
-    if ((LEVELS[l] ?? 1) >= min) process.stderr.write(`${new Date().toISOString()} ${l.toUpperCase()} ${msg}\n`);
+    if ((LEVELS[l] ?? 1) >= min)
+      process.stderr.write(`${new Date().toISOString()} ${l.toUpperCase()} ${msg}\n`);
   };
 }
 
@@ -62,9 +66,23 @@ function daemonId(dataRoot: string): string {
   }
 }
 
+/** chainIDs of the image layers each container's root filesystem stacks. */
+function containerLayerRefs(runtime: ContainerRuntime, diffDir: (chainID: Digest) => string): Digest[] {
+  const refs: Digest[] = [];
+  for (const rec of runtime.list()) {
+    if (!('layers' in rec.rootfs)) continue;
+    for (const dir of rec.rootfs.layers) {
+      const hex = /([0-9a-f]{64})\/diff\/?$/.exec(dir)?.[1];
+      if (hex && diffDir(`sha256:${hex}`) === dir) refs.push(`sha256:${hex}`);
+    }
+  }
+  return refs;
+}
+
 export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   const log = makeLogger(opts.logLevel);
   const paths = resolveEnginePaths({ dataRoot: opts.dataRoot, execRoot: opts.execRoot });
+  assertExecRootFits(paths);
   mkdirSync(paths.dataRoot, { recursive: true, mode: 0o711 });
   mkdirSync(paths.execRoot, { recursive: true, mode: 0o700 });
   const lock: DaemonLock = acquireLock(paths.dataRoot);
@@ -79,8 +97,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       const pidfile = opts.pidfile;
       cleanups.push(() => rmSync(pidfile, { force: true }));
     }
+    const volumes = await LocalVolumeStore.open(paths);
     const runtime = await ContainerRuntime.open({
       paths,
+      // A volume removed behind a stopped container's back is made again on start, as Docker does.
+      specBuilder: createSpecBuilder({
+        resolveVolume: async (name) => (await volumes.create({ name })).volume.Mountpoint,
+      }),
       runtimePath: opts.runtimePath,
       shimPath: opts.shimPath,
     });
@@ -90,10 +113,20 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     const layers = new OverlayLayerStore({ dataRoot: paths.dataRoot });
     await layers.cleanup();
     const images = await FsImageStore.open({ dataRoot: paths.dataRoot, content, layers });
+    // A crash between extracting a layer and recording its image leaves
+    // counts off or layers orphaned; containers hold their image's layers too.
+    const reconciled = await reconcileStores(
+      { content, layers, images },
+      { extraRefs: containerLayerRefs(runtime, layers.diffDir.bind(layers)) },
+    );
+    if (reconciled.brokenImages.length > 0)
+      log('warn', `images with missing layers: ${reconciled.brokenImages.map((b) => b.id).join(', ')}`);
+    if (reconciled.removalSkipped) log('warn', `unused layers kept: ${reconciled.removalSkipped}`);
     const engine = await Engine.open({
       runtime,
       paths,
       images,
+      volumes,
       auth: new FileAuthStore(paths.dataRoot),
       settings: {
         insecureRegistries: opts.insecureRegistries,
@@ -139,7 +172,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       }
       log('info', `API listening on ${host}`);
     }
-    log('info', `wharf daemon ready (data root ${paths.dataRoot}, exec root ${paths.execRoot}, ${runtime.list().length} containers)`);
+    log(
+      'info',
+      `wharf daemon ready (data root ${paths.dataRoot}, exec root ${paths.execRoot}, ${runtime.list().length} containers)`,
+    );
     let closing: Promise<void> | undefined;
     return {
       engine,
@@ -155,6 +191,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
 
 /** Runs until SIGTERM/SIGINT, then shuts down leaving containers running. */
 export async function runDaemon(opts: DaemonOptions): Promise<void> {
+  const log = makeLogger(opts.logLevel);
+  // One bad request must never take the daemon (and every client) down.
+  process.on('unhandledRejection', (err) =>
+    log('error', `unhandled rejection: ${(err as Error)?.stack ?? String(err)}`),
+  );
+  process.on('uncaughtException', (err) => log('error', `uncaught exception: ${err.stack ?? String(err)}`));
   const d = await startDaemon(opts);
   await new Promise<void>((resolve) => {
     const stop = (sig: string): void => {

@@ -17,13 +17,19 @@ export class RestartManager {
   private readonly delays = new Map<string, number>();
   private readonly skip = new Set<string>();
   private stopped = false;
-  private readonly onEvent = (ev: { Type: string; Action: string; Actor: { ID: string; Attributes: Record<string, string> } }): void => {
-    if (ev.Type === 'container' && ev.Action === 'die') void this.onDie(ev.Actor.ID, Number(ev.Actor.Attributes.exitCode ?? 0));
+  private readonly onEvent = (ev: {
+    Type: string;
+    Action: string;
+    Actor: { ID: string; Attributes: Record<string, string> };
+  }): void => {
+    if (ev.Type === 'container' && ev.Action === 'die')
+      void this.onDie(ev.Actor.ID, Number(ev.Actor.Attributes.exitCode ?? 0));
   };
 
   constructor(private readonly e: Engine) {
     e.restartHooks.cancel = (id) => this.cancel(id);
     e.restartHooks.skipNext = (id) => this.skip.add(id);
+    e.restartHooks.pending = (id) => this.timers.has(id);
     e.restartHooks.onManualStart = (id) => {
       this.cancel(id);
       this.skip.delete(id);
@@ -79,7 +85,7 @@ export class RestartManager {
     this.cancel(id);
     const t = setTimeout(() => {
       this.timers.delete(id);
-      void this.restart(id);
+      this.restart(id).catch((err: unknown) => this.e.log('warn', `restarting ${id}: ${String(err)}`));
     }, delay);
     t.unref();
     this.timers.set(id, t);

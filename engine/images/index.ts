@@ -88,3 +88,10 @@ export interface ImageStore {
     opts: { force: boolean; inUse: (id: Digest) => { id: string; running: boolean }[] },
   ): Promise<{ Untagged?: string; Deleted?: string }[]>;
 }
+
+export {
+  reconcileStores,
+  type ReconcileDeps,
+  type ReconcileOptions,
+  type ReconcileReport,
+} from './reconcile.js';

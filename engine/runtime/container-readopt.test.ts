@@ -1,22 +1,13 @@
 // The shim outlives the engine: SIGKILL the Node process that started a
 // container, and a new engine instance re-adopts it, attaches, stops it and
 // reads its exit code. Also: open() cleans half-created leftovers.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import {
-  alive,
-  leaks,
-  makeFixture,
-  skipReason,
-  sleep,
-  SHIM,
-  uniqueId,
-  type Fixture,
-} from './test-helpers.js';
+import { alive, leaks, useFixture, skipReason, sleep, SHIM, uniqueId, type Fixture } from './test-helpers.js';
 
 const skip = skipReason();
 if (skip) console.log(`# skipping re-adoption tests: ${skip}`);
@@ -37,12 +28,7 @@ setInterval(() => {}, 1 << 30); // stay alive until killed
 
 describe('re-adoption after the engine dies', { skip }, () => {
   let fx: Fixture;
-  before(async () => {
-    fx = await makeFixture('adopt');
-  });
-  after(async () => {
-    await fx?.cleanup();
-  });
+  useFixture('adopt', (f) => (fx = f));
 
   test('kill -9 the engine process: the container runs on and a new engine re-adopts it', async () => {
     // The fixture's engine must not watch the same roots while the child works.
@@ -54,7 +40,7 @@ describe('re-adoption after the engine dies', { skip }, () => {
     const { child, line } = await startChild(fx, script, id);
     const { pid } = JSON.parse(line) as { id: string; pid: number };
     fx.pids.add(pid);
-    const shimPid = Number(readFileSync(join(fx.execRoot, 'containers', id, 'shim.pid'), 'utf8'));
+    const shimPid = Number(readFileSync(join(fx.execRoot, 'c', id, 'shim.pid'), 'utf8'));
     fx.pids.add(shimPid);
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
@@ -96,13 +82,12 @@ describe('re-adoption after the engine dies', { skip }, () => {
     const { child } = await startChild(fx, script, id);
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
-    for (let i = 0; i < 100 && !existsSync(join(fx.execRoot, 'containers', id, 'exit.json')); i++)
-      await sleep(50);
+    for (let i = 0; i < 100 && !existsSync(join(fx.execRoot, 'c', id, 'exit.json')); i++) await sleep(50);
     fx.rt = await fx.open();
     const rec = fx.rt.inspect(id);
     assert.equal(rec.state.status, 'exited');
     assert.equal(rec.state.exitCode, 9);
-    assert.ok(!existsSync(join(fx.execRoot, 'containers', id)), 'the exec-root dir was not cleaned');
+    assert.ok(!existsSync(join(fx.execRoot, 'c', id)), 'the exec-root dir was not cleaned');
     await fx.rt.remove(id);
   });
 
@@ -112,14 +97,14 @@ describe('re-adoption after the engine dies', { skip }, () => {
     fx.ids.add(id);
     // A crash after the dirs were made but before the record was written.
     mkdirSync(join(fx.dataRoot, 'containers', id), { recursive: true });
-    mkdirSync(join(fx.execRoot, 'containers', id, 'bundle'), { recursive: true });
+    mkdirSync(join(fx.execRoot, 'c', id, 'bundle'), { recursive: true });
     const orphan = uniqueId('orphan');
-    mkdirSync(join(fx.execRoot, 'containers', orphan), { recursive: true });
+    mkdirSync(join(fx.execRoot, 'c', orphan), { recursive: true });
     fx.rt = await fx.open();
     assert.equal(fx.rt.has(id), false);
     assert.ok(!existsSync(join(fx.dataRoot, 'containers', id)));
-    assert.ok(!existsSync(join(fx.execRoot, 'containers', id)));
-    assert.ok(!existsSync(join(fx.execRoot, 'containers', orphan)));
+    assert.ok(!existsSync(join(fx.execRoot, 'c', id)));
+    assert.ok(!existsSync(join(fx.execRoot, 'c', orphan)));
   });
 
   test('leaves no mounts, cgroups, processes or namespaces behind', async () => {

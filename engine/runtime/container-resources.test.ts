@@ -2,12 +2,12 @@
 // CPU shares, CFS quota, freezer, and live update. cgroup v1 paths here (the
 // build machine); the files are read directly so the test checks the kernel,
 // not our own readers.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerEvent } from './types.js';
-import { leaks, makeFixture, skipReason, sleep, type Fixture } from './test-helpers.js';
+import { leaks, useFixture, skipReason, sleep, type Fixture } from './test-helpers.js';
 
 const CG = '/sys/fs/cgroup';
 const v1 = existsSync(join(CG, 'memory')) && existsSync(join(CG, 'cpuacct'));
@@ -38,12 +38,7 @@ async function measure(ids: string[], ms: number): Promise<{ used: number[]; wal
 
 describe('container resources', { skip }, () => {
   let fx: Fixture;
-  before(async () => {
-    fx = await makeFixture('res');
-  });
-  after(async () => {
-    await fx?.cleanup();
-  });
+  useFixture('res', (f) => (fx = f));
 
   test('memory 64m with equal swap: touching 100 MB is OOM-killed, 40 MB finishes', async () => {
     const limits = { Memory: 64 * MiB, MemorySwap: 64 * MiB };

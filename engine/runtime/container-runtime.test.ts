@@ -1,14 +1,14 @@
 // Lifecycle, isolation, exit codes, copy-on-write, exec, attach and logs of
 // the container runtime on the real kernel (busybox rootfs as the one layer).
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readlinkSync, existsSync, lstatSync, readdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { readToEnd } from './attach.js';
-import { readJsonLog } from './json-log.js';
+import { readJsonLog, readLogText } from './json-log.js';
 import { createOverlayStorage } from '../storage/index.js';
-import { alive, leaks, makeFixture, skipReason, sleep, type Fixture } from './test-helpers.js';
+import { alive, leaks, useFixture, skipReason, sleep, type Fixture } from './test-helpers.js';
 import type { ContainerEvent } from './types.js';
 
 const skip = skipReason();
@@ -16,12 +16,7 @@ if (skip) console.log(`# skipping container runtime tests: ${skip}`);
 
 describe('container runtime', { skip }, () => {
   let fx: Fixture;
-  before(async () => {
-    fx = await makeFixture('life');
-  });
-  after(async () => {
-    await fx?.cleanup();
-  });
+  useFixture('life', (f) => (fx = f));
 
   test('PID 1 is the command, ps sees only the container, the host sees another pid', async () => {
     const id = await fx.create({ Cmd: ['sh', '-c', 'echo pid=$$; ps -o pid,comm; exec sleep 1000'] });
@@ -43,7 +38,7 @@ describe('container runtime', { skip }, () => {
       ?.trim()
       .split(/\s+/);
     assert.deepEqual(nspid?.slice(1), ['1']);
-    const { stdout } = await readLog(rec.logPath);
+    const { stdout } = await readLogText(rec.logPath);
     assert.match(stdout, /^pid=1\n/);
     const psLines = stdout.split('\n').slice(2).filter(Boolean);
     assert.deepEqual(
@@ -112,7 +107,7 @@ describe('container runtime', { skip }, () => {
     await waitForLog(fx, traps, 'up');
     const t = await fx.rt.stop(traps, { timeout: 30 });
     assert.equal(t?.exitCode, 0);
-    assert.match((await readLog(fx.rt.inspect(traps).logPath)).stdout, /got-term/);
+    assert.match((await readLogText(fx.rt.inspect(traps).logPath)).stdout, /got-term/);
     assert.deepEqual(events, [`kill:${traps}`, `die:${traps}`, `stop:${traps}`]);
 
     const ignores = await fx.create({ Cmd: ['sh', '-c', 'trap "" TERM; while :; do sleep 0.1; done'] });
@@ -219,7 +214,7 @@ describe('container runtime', { skip }, () => {
     assert.equal(fx.rt.inspect(id).state.status, 'exited');
     assert.equal(await fx.rt.start(id), true);
     assert.equal((await fx.rt.wait(id)).exitCode, 2);
-    assert.equal((await readLog(fx.rt.inspect(id).logPath)).stdout, '1\n2\n');
+    assert.equal((await readLogText(fx.rt.inspect(id).logPath)).stdout, '1\n2\n');
     await fx.rt.remove(id);
   });
 
@@ -242,23 +237,9 @@ describe('container runtime', { skip }, () => {
   });
 });
 
-async function readLog(path: string): Promise<{ stdout: string; stderr: string }> {
-  const entries = await readJsonLog(path);
-  return {
-    stdout: entries
-      .filter((e) => e.stream === 'stdout')
-      .map((e) => e.log)
-      .join(''),
-    stderr: entries
-      .filter((e) => e.stream === 'stderr')
-      .map((e) => e.log)
-      .join(''),
-  };
-}
-
 async function waitForLog(fx: Fixture, id: string, text: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    if ((await readLog(fx.rt.inspect(id).logPath)).stdout.includes(text)) return;
+    if ((await readLogText(fx.rt.inspect(id).logPath)).stdout.includes(text)) return;
     await sleep(25);
   }
   throw new Error(`container ${id} never logged ${text}`);

@@ -4,7 +4,7 @@
 // Lifecycle of one container:
 //
 //   create   storage prepares + mounts the rootfs, config.json is written to
-//            <exec-root>/containers/<id>/bundle, the record is persisted, and
+//            <exec-root>/c/<id>/bundle, the record is persisted, and
 //            a shim runs `runtime create`: the container is `created` and its
 //            init waits for start. A failure anywhere undoes every step.
 //   start    `runtime start`. Starting an exited container first makes a new
@@ -22,28 +22,38 @@
 //
 // Operations on one container are serialised; waiting for an exit is not,
 // so stop() and wait() never block remove() or each other.
+//
+// Helpers: records.ts (record states, persistence), recovery.ts (what open()
+// finds), task-driver.ts (a task's rootfs, bundle, shim), signals.ts.
 import { EventEmitter } from 'node:events';
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { constants as osConstants } from 'node:os';
-import { isErrno, wharfError, type WharfError } from '../errors.js';
-import { containerPaths, resolveEnginePaths, type EnginePathOptions, type EnginePaths } from '../paths.js';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { wharfError, type WharfError } from '../errors.js';
+import { containerPaths, resolveEnginePaths, type EnginePaths } from '../paths.js';
 import { createOverlayStorage, type ContainerStorage } from '../storage/index.js';
-import { writeJsonAtomic } from './atomic-file.js';
+import { KeyedLock } from '../util/keyed-lock.js';
+import { trace } from '../util/trace.js';
 import { AttachClient } from './attach.js';
-import { held, watchExit, type ExitWatch } from './exit-watcher.js';
-import { mergeResources, normalizeHostConfig } from './merge-config.js';
-import { mergeImageConfig } from './spec/build.js';
-import { resolveUser } from './spec/user.js';
+import { settlesWithin, untilDone, watchExit, type ExitWatch } from './exit-watcher.js';
+import { mergeResources } from './merge-config.js';
 import { OciRuntime } from './oci-runtime.js';
+import {
+  exitedState,
+  isActive,
+  lostState,
+  newRecord,
+  noteError,
+  saveRecord,
+  startedState,
+} from './records.js';
+import { loadRecords, reconciliation, removeOrphans } from './recovery.js';
 import { SHIM_FILES } from './shim-client.js';
+import { signalNumber, thawsPaused } from './signals.js';
 import { defaultSpecBuilder, type SpecBuilder } from './spec-adapter.js';
 import { TaskDriver } from './task-driver.js';
-import { ExecSession, type ExecHandle } from './exec.js';
-import type { OciSpec } from './spec/oci-types.js';
+import { ExecRegistry, type ExecHandle } from './exec.js';
+import { DEFAULT_NATIVE_DIR, type ContainerRuntimeOptions, type StopOptions } from './options.js';
 import { locateCgroupByPath, readCgroupStats, type CgroupStats } from './cgroups/index.js';
 import type {
   ContainerEvent,
@@ -56,43 +66,13 @@ import type {
   RuntimeEvents,
 } from './types.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-export const DEFAULT_NATIVE_DIR = resolve(here, '../../native/build/Release');
-
-export interface ContainerRuntimeOptions {
-  /** Data and exec roots (default: resolveEnginePaths()). */
-  paths?: EnginePaths | EnginePathOptions;
-  /** The OCI runtime binary (default native/build/Release/wharf-runtime; runc works too). */
-  runtimePath?: string;
-  /** wharf-shim (default native/build/Release/wharf-shim). */
-  shimPath?: string;
-  storage?: ContainerStorage;
-  specBuilder?: SpecBuilder;
-  /** Parent of every container's cgroup: linux.cgroupsPath = <cgroupParent>/<id>. Default /wharf. */
-  cgroupParent?: string;
-}
-
-export interface StopOptions {
-  /** Seconds before SIGKILL (default: Config.StopTimeout, else 10). */
-  timeout?: number;
-  /** Default: Config.StopSignal, else SIGTERM. */
-  signal?: string;
-}
+export { signalNumber };
+export { DEFAULT_NATIVE_DIR, type ContainerRuntimeOptions, type StopOptions } from './options.js';
 
 interface Task {
   watch: ExitWatch;
   /** Resolves after the exit was recorded and the task cleaned up. */
   done: Promise<ExitStatus>;
-}
-
-/** Signal name or number -> number, accepting "TERM", "SIGTERM", "15". */
-export function signalNumber(sig: string | number): number {
-  if (typeof sig === 'number') return sig;
-  if (/^\d+$/.test(sig)) return Number(sig);
-  const name = sig.toUpperCase().startsWith('SIG') ? sig.toUpperCase() : `SIG${sig.toUpperCase()}`;
-  const n = (osConstants.signals as Record<string, number>)[name];
-  if (n === undefined) throw wharfError('INVALID_ARGUMENT', `invalid signal: ${sig}`);
-  return n;
 }
 
 export class ContainerRuntime extends EventEmitter<RuntimeEvents> implements AsyncDisposable {
@@ -105,8 +85,8 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> implements Asy
   private readonly driver: TaskDriver;
   private readonly records = new Map<string, ContainerRecord>();
   private readonly tasks = new Map<string, Task>();
-  private readonly locks = new Map<string, Promise<unknown>>();
-  private readonly execs = new Map<string, ExecSession>();
+  private readonly locks = new KeyedLock();
+  private readonly execs = new ExecRegistry();
   private disposed = false;
   /** Damaged records open() skipped (left on disk untouched). */
   readonly recoveryErrors: WharfError[] = [];
@@ -165,58 +145,24 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> implements Asy
 
   async create(input: CreateContainerInput): Promise<ContainerRecord> {
     this.assertOpen();
-    const id = input.id ?? randomBytes(32).toString('hex');
-    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/.test(id))
-      throw wharfError('INVALID_ARGUMENT', `container id ${id}`);
+    const rec = newRecord(this.paths, input);
+    const id = rec.id;
     if (this.records.has(id) || existsSync(containerPaths.dataDir(this.paths, id))) {
       throw wharfError('CONTAINER_EXISTS', id);
     }
-    const config = mergeImageConfig(input.config, input.image);
-    if (!(config.Entrypoint?.length || config.Cmd?.length)) {
-      throw wharfError('INVALID_CONFIG', 'no command specified');
-    }
-    const rec: ContainerRecord = {
-      id,
-      name: input.name ?? id.slice(0, 12),
-      created: new Date().toISOString(),
-      config,
-      hostConfig: normalizeHostConfig(input.hostConfig),
-      rootfs: input.rootfs,
-      logPath: containerPaths.log(this.paths, id),
-      state: {
-        status: 'created',
-        pid: 0,
-        exitCode: 0,
-        signal: null,
-        oomKilled: false,
-        startedAt: null,
-        finishedAt: null,
-        error: '',
-      },
-    };
     return this.locked(id, async () => {
       this.records.set(id, rec);
       try {
         await mkdir(containerPaths.dataDir(this.paths, id), { recursive: true, mode: 0o700 });
-        if ('layers' in rec.rootfs) {
-          await this.storage.prepare({
-            id,
-            dir: containerPaths.dataDir(this.paths, id),
-            layers: rec.rootfs.layers,
-            init: {
-              hostname: this.driver.hostname(rec),
-              domainname: config.Domainname || undefined,
-              dns: rec.hostConfig.Dns ?? undefined,
-              dnsSearch: rec.hostConfig.DnsSearch ?? undefined,
-              dnsOptions: rec.hostConfig.DnsOptions ?? undefined,
-              extraHosts: rec.hostConfig.ExtraHosts ?? undefined,
-            },
-          });
-        }
+        trace('create mkdir');
+        await this.driver.prepareRootfs(rec);
+        trace('create prepared');
         // Persist before the shim exists: a crash from here on leaves a record
         // open() can clean up; before here, a dir without a record (also cleaned).
         await this.save(rec);
+        trace('create saved');
         await this.createTask(rec);
+        trace('create task');
       } catch (err) {
         await this.destroy(rec).catch(() => {});
         this.records.delete(id);
@@ -239,21 +185,14 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> implements Asy
       }
       if (!this.tasks.has(id)) await this.createTask(rec);
       try {
+        trace('start oci');
         await this.oci.start(id);
+        trace('start oci done');
       } catch (err) {
         await this.driver.killAll(id);
         throw err;
       }
-      rec.state = {
-        ...rec.state,
-        status: 'running',
-        exitCode: 0,
-        signal: null,
-        oomKilled: false,
-        startedAt: new Date().toISOString(),
-        finishedAt: null,
-        error: '',
-      };
+      rec.state = startedState(rec.state);
       await this.save(rec);
       this.emitEvent('start', id);
       return true;
@@ -267,20 +206,14 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> implements Asy
   async stop(id: string, opts: StopOptions = {}): Promise<ExitStatus | undefined> {
     const rec = this.record(id);
     const task = this.tasks.get(id);
-    if (!task || (rec.state.status !== 'running' && rec.state.status !== 'paused')) return undefined;
+    if (!task || !isActive(rec)) return undefined;
     const signal = opts.signal ?? rec.config.StopSignal ?? 'SIGTERM';
     const timeout = opts.timeout ?? rec.config.StopTimeout ?? 10;
     await this.signal(id, signal).catch((err: unknown) => {
       if (!this.tasks.has(id)) return; // exited meanwhile
       throw err;
     });
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>(
-      (r) => (timer = setTimeout(() => r('timeout'), Math.max(0, timeout) * 1000)),
-    );
-    const first = await Promise.race([task.done, timedOut]);
-    clearTimeout(timer);
-    if (first === 'timeout') await this.signal(id, 'SIGKILL').catch(() => {});
+    if (!(await settlesWithin(task.done, timeout))) await this.signal(id, 'SIGKILL').catch(() => {});
     const status = await this.untilExit(task);
     this.emitEvent('stop', id);
     return status;
@@ -288,10 +221,7 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> implements Asy
 
   /** Sends a signal (default SIGKILL) to the container's init. */
   async kill(id: string, signal: string = 'SIGKILL'): Promise<void> {
-    const rec = this.record(id);
-    if (!this.tasks.has(id) || (rec.state.status !== 'running' && rec.state.status !== 'paused')) {
-      throw wharfError('CONTAINER_NOT_RUNNING', id);
-    }
+    this.activeTask(id);
     await this.signal(id, signal);
   }
 
@@ -299,12 +229,7 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> implements Asy
     const num = signalNumber(signal);
     await this.oci.kill(id, String(num));
     this.emitEvent('kill', id, { signal: String(num) });
-    // A frozen process only acts on the signal once thawed (Docker does the same).
-    const rec = this.records.get(id);
-    if (
-      rec?.state.status === 'paused' &&
-      (num === osConstants.signals.SIGKILL || num === osConstants.signals.SIGTERM)
-    ) {
+    if (this.records.get(id)?.state.status === 'paused' && thawsPaused(num)) {
       await this.unpause(id).catch(() => {});
     }
   }
@@ -369,21 +294,12 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> implements Asy
 
   /** task.done, held open, rejecting when `signal` aborts or the engine is disposed. */
   private untilExit(task: Task, signal?: AbortSignal): Promise<ExitStatus> {
-    const signals = signal ? [signal, this.closing.signal] : [this.closing.signal];
-    const any = AbortSignal.any(signals);
-    if (any.aborted) return Promise.reject(any.reason as Error);
-    return held(
-      new Promise<ExitStatus>((resolve, reject) => {
-        const onAbort = (): void => reject(any.reason as Error);
-        any.addEventListener('abort', onAbort, { once: true });
-        task.done.then(resolve, reject).finally(() => any.removeEventListener('abort', onAbort));
-      }),
-    );
+    return untilDone(task.done, signal ? [signal, this.closing.signal] : [this.closing.signal]);
   }
 
   async remove(id: string, opts: { force?: boolean } = {}): Promise<void> {
     const rec = this.record(id);
-    if (this.tasks.has(id) && (rec.state.status === 'running' || rec.state.status === 'paused')) {
+    if (this.tasks.has(id) && isActive(rec)) {
       if (!opts.force) throw wharfError('CONTAINER_RUNNING', id);
       await this.kill(id, 'SIGKILL').catch(() => {});
       const task = this.tasks.get(id);
@@ -392,7 +308,9 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> implements Asy
     await this.locked(id, async () => {
       rec.state.status = 'removing';
       await this.save(rec).catch(() => {});
+      trace('remove saved');
       await this.destroy(rec);
+      trace('remove destroyed');
       this.records.delete(id);
       this.emitEvent('destroy', id);
     });
@@ -411,24 +329,8 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> implements Asy
   async exec(id: string, opts: ExecOptions): Promise<ExecHandle> {
     const rec = this.record(id);
     if (!this.tasks.has(id) || rec.state.status !== 'running') throw wharfError('CONTAINER_NOT_RUNNING', id);
-    const spec = JSON.parse(
-      await readFile(join(containerPaths.bundle(this.paths, id), 'config.json'), 'utf8'),
-    ) as OciSpec;
-    const user = opts.user ? await resolveUser(await this.driver.rootfsPath(rec), opts.user) : undefined;
-    const session = await ExecSession.start({
-      user,
-      containerId: id,
-      stateDir: containerPaths.execStateDir(this.paths, id, randomBytes(16).toString('hex')),
-      spec,
-      opts,
-      shim: {
-        shimPath: this.shimPath,
-        runtimePath: this.runtimePath,
-        runtimeRoot: containerPaths.runtimeRoot(this.paths),
-        bundle: containerPaths.bundle(this.paths, id),
-      },
-    });
-    this.execs.set(session.id, session);
+    const session = await this.driver.startExec(rec, opts);
+    this.execs.add(session);
     this.emitEvent('exec_create', id, { execID: session.id });
     void session.exit.then((s) => {
       this.emitEvent('exec_die', id, { execID: session.id, exitCode: String(s.exitCode) });
@@ -437,19 +339,14 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> implements Asy
   }
 
   getExec(execId: string): ExecHandle {
-    const s = this.execs.get(execId);
-    if (!s) throw wharfError('EXEC_NOT_FOUND', execId);
-    return s;
+    return this.execs.get(execId);
   }
 
   // ---- stats -----------------------------------------------------------
 
   /** One sample of the container's cgroup counters (CPU, memory, pids, blkio, OOM kills). */
   async stats(id: string): Promise<CgroupStats> {
-    const rec = this.record(id);
-    if (!this.tasks.has(id) || (rec.state.status !== 'running' && rec.state.status !== 'paused')) {
-      throw wharfError('CONTAINER_NOT_RUNNING', id);
-    }
+    this.activeTask(id);
     return readCgroupStats(await locateCgroupByPath(this.cgroupsPath(id)));
   }
 
@@ -460,10 +357,9 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> implements Asy
     this.disposed = true;
     this.closing.abort(wharfError('INTERNAL', 'the container runtime was disposed while waiting'));
     for (const t of this.tasks.values()) t.watch[Symbol.dispose]();
-    for (const e of this.execs.values()) e[Symbol.dispose]();
+    this.execs[Symbol.dispose]();
     this.tasks.clear();
-    this.execs.clear();
-    await Promise.allSettled([...this.locks.values()]);
+    await this.locks.settled();
   }
 
   // ---- internals -------------------------------------------------------
@@ -478,25 +374,24 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> implements Asy
     return rec;
   }
 
+  /** The task of a running or paused container; throws CONTAINER_NOT_RUNNING otherwise. */
+  private activeTask(id: string): Task {
+    const task = this.tasks.get(id);
+    if (!task || !isActive(this.record(id))) throw wharfError('CONTAINER_NOT_RUNNING', id);
+    return task;
+  }
+
   private emitEvent(name: ContainerEventName, id: string, attributes?: Record<string, string>): void {
     const ev: ContainerEvent = attributes ? { id, attributes } : { id };
     this.emit(name, ev);
   }
 
-  private async locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.locks.get(id) ?? Promise.resolve();
-    const run = prev.then(fn, fn);
-    const tail = run.catch(() => {});
-    this.locks.set(id, tail);
-    try {
-      return await run;
-    } finally {
-      if (this.locks.get(id) === tail) this.locks.delete(id);
-    }
+  private locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    return this.locks.run(id, fn);
   }
 
   private async save(rec: ContainerRecord): Promise<void> {
-    await writeJsonAtomic(containerPaths.record(this.paths, rec.id), rec);
+    await saveRecord(this.paths, rec);
   }
 
   /** Has the driver make a task (mount, bundle, shim) and starts watching for its exit. */
@@ -515,19 +410,11 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> implements Asy
 
   private async onExit(rec: ContainerRecord, status: ExitStatus): Promise<ExitStatus> {
     const id = rec.id;
+    trace('exit seen');
     this.tasks.delete(id);
-    rec.state = {
-      ...rec.state,
-      status: 'exited',
-      pid: 0,
-      exitCode: status.exitCode,
-      signal: status.signal,
-      oomKilled: status.oomKilled,
-      finishedAt: status.finishedAt ?? new Date().toISOString(),
-    };
-    await this.cleanupTask(rec).catch((err: unknown) => {
-      rec.state.error = err instanceof Error ? err.message : String(err);
-    });
+    rec.state = exitedState(rec.state, status);
+    await this.cleanupTask(rec).catch(noteError(rec));
+    trace('exit cleaned');
     if (this.records.get(id) === rec && !this.disposed) await this.save(rec).catch(() => {});
     if (status.oomKilled) this.emitEvent('oom', id);
     this.emitEvent('die', id, { exitCode: String(status.exitCode) });
@@ -538,11 +425,7 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> implements Asy
   private forgetTask(id: string): void {
     this.tasks.get(id)?.watch[Symbol.dispose]();
     this.tasks.delete(id);
-    for (const [execId, e] of this.execs) {
-      if (e.containerId !== id) continue;
-      e[Symbol.dispose]();
-      this.execs.delete(execId);
-    }
+    this.execs.forget(id);
   }
 
   /** Undoes the task (runtime state, cgroup, mount, exec-root dir). Idempotent. */
@@ -559,75 +442,37 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> implements Asy
 
   /** Loads records and reconciles them with what is alive (see the header). */
   private async recover(): Promise<void> {
-    const dataDir = containerPaths.containersDataDir(this.paths);
-    const execDir = containerPaths.containersExecDir(this.paths);
-    await mkdir(dataDir, { recursive: true, mode: 0o700 });
-    await mkdir(execDir, { recursive: true, mode: 0o700 });
-    await mkdir(containerPaths.runtimeRoot(this.paths), { recursive: true, mode: 0o700 });
-
-    for (const id of await readdir(dataDir)) {
-      let rec: ContainerRecord;
-      try {
-        rec = JSON.parse(await readFile(containerPaths.record(this.paths, id), 'utf8')) as ContainerRecord;
-      } catch (err) {
-        if (isErrno(err, 'ENOENT')) {
-          // Half-created: a crash before the record was written.
-          await this.driver.removeLeftover(id);
-        } else {
-          // Atomic writes never tear a record; leave a damaged one for a human.
-          this.recoveryErrors.push(wharfError('STORE_CORRUPT', `container record ${id}`, err));
-        }
-        continue;
-      }
-      this.records.set(id, rec);
-      await this.locked(id, () => this.reconcile(rec));
+    const { records, errors } = await loadRecords(this.paths, this.driver);
+    this.recoveryErrors.push(...errors);
+    for (const rec of records) {
+      this.records.set(rec.id, rec);
+      await this.locked(rec.id, () => this.reconcile(rec));
     }
-    // Exec-root dirs without a record: a crash between rollback steps.
-    for (const id of await readdir(execDir)) {
-      if (!this.records.has(id) && !existsSync(containerPaths.dataDir(this.paths, id))) {
-        await this.driver.removeLeftover(id);
-      }
-    }
+    await removeOrphans(this.paths, this.driver, (id) => this.records.has(id));
   }
 
   private async reconcile(rec: ContainerRecord): Promise<void> {
-    const id = rec.id;
-    if (rec.state.status === 'removing') {
-      await this.destroy(rec).catch(() => {});
-      this.records.delete(id);
-      return;
-    }
-    const { exit, live } = await this.driver.probe(id);
-    if (live) {
-      rec.state.status =
-        live.status === 'paused' ? 'paused' : live.status === 'created' ? 'created' : 'running';
-      rec.state.pid = live.pid;
-      this.watchTask(rec);
-      await this.save(rec);
-      return;
-    }
-    if (exit) {
-      if (rec.state.status === 'running' || rec.state.status === 'paused') {
-        await this.onExit(rec, exit);
+    const plan = reconciliation(rec, await this.driver.probe(rec.id));
+    switch (plan.action) {
+      case 'destroy':
+        await this.destroy(rec).catch(() => {});
+        this.records.delete(rec.id);
         return;
-      }
-    } else if (rec.state.status === 'running' || rec.state.status === 'paused') {
-      // The shim is gone without a word (reboot, kill -9): Docker reports 255.
-      rec.state = {
-        ...rec.state,
-        status: 'exited',
-        pid: 0,
-        exitCode: 255,
-        finishedAt: new Date().toISOString(),
-      };
+      case 'adopt':
+        rec.state.status = plan.status;
+        rec.state.pid = plan.pid;
+        this.watchTask(rec);
+        await this.save(rec);
+        return;
+      case 'exit':
+        await this.onExit(rec, plan.status);
+        return;
+      case 'cleanup':
+        if (plan.lost) rec.state = lostState(rec.state);
+        await this.driver.killAll(rec.id);
+        await this.cleanupTask(rec).catch(noteError(rec));
+        rec.state.pid = 0;
+        await this.save(rec);
     }
-    // No live shim: whatever is left of the task (a container without its
-    // monitor cannot be attached or waited for) is removed.
-    await this.driver.killAll(id);
-    await this.cleanupTask(rec).catch((err: unknown) => {
-      rec.state.error = err instanceof Error ? err.message : String(err);
-    });
-    rec.state.pid = 0;
-    await this.save(rec);
   }
 }

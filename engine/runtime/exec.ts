@@ -4,8 +4,9 @@
 // attaches is only in the exec's json log (<exec state dir>/exec-json.log);
 // output() reads it after the fact.
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { wharfError } from '../errors.js';
 import { AttachClient } from './attach.js';
 import { held, watchExit, type ExitWatch } from './exit-watcher.js';
 import { readLogText } from './json-log.js';
@@ -105,7 +106,45 @@ export class ExecSession implements ExecHandle, Disposable {
     return readLogText(join(this.stateDir, 'exec-json.log'));
   }
 
+  /** Removes the state dir (its log and sockets): once the container's task is gone. */
+  async remove(): Promise<void> {
+    await rm(this.stateDir, { recursive: true, force: true });
+  }
+
   [Symbol.dispose](): void {
     this.watch[Symbol.dispose]();
+  }
+}
+
+/** The live exec sessions, by exec id. */
+export class ExecRegistry implements Disposable {
+  private readonly sessions = new Map<string, ExecSession>();
+
+  add(session: ExecSession): void {
+    this.sessions.set(session.id, session);
+  }
+
+  get(execId: string): ExecSession {
+    const s = this.sessions.get(execId);
+    if (!s) throw wharfError('EXEC_NOT_FOUND', execId);
+    return s;
+  }
+
+  /**
+   * Stops watching (and forgets) the execs of one container whose task ended,
+   * and removes their state dirs (<exec-root>/exec/<key>, not below the container's).
+   */
+  forget(containerId: string): void {
+    for (const [execId, e] of this.sessions) {
+      if (e.containerId !== containerId) continue;
+      e[Symbol.dispose]();
+      this.sessions.delete(execId);
+      void e.remove().catch(() => {});
+    }
+  }
+
+  [Symbol.dispose](): void {
+    for (const e of this.sessions.values()) e[Symbol.dispose]();
+    this.sessions.clear();
   }
 }

@@ -93,3 +93,27 @@ export async function held<T>(p: Promise<T>): Promise<T> {
     clearInterval(timer);
   }
 }
+
+/** `done`, held open, rejecting with the reason when any of `signals` aborts first. */
+export function untilDone<T>(done: Promise<T>, signals: AbortSignal[]): Promise<T> {
+  const any = AbortSignal.any(signals);
+  if (any.aborted) return Promise.reject(any.reason as Error);
+  return held(
+    new Promise<T>((resolve, reject) => {
+      const onAbort = (): void => reject(any.reason as Error);
+      any.addEventListener('abort', onAbort, { once: true });
+      done.then(resolve, reject).finally(() => any.removeEventListener('abort', onAbort));
+    }),
+  );
+}
+
+/** Whether `done` resolves within `seconds`; rejects when it rejects first. */
+export async function settlesWithin(done: Promise<unknown>, seconds: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((r) => (timer = setTimeout(() => r(false), Math.max(0, seconds) * 1000)));
+  try {
+    return await Promise.race([done.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

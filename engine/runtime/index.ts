@@ -16,4 +16,5 @@ export { AttachClient, FrameDecoder, FrameType, encodeFrame, readToEnd } from '.
 export type { ExecHandle } from './exec.js';
 export { readJsonLog, readLogText, type LogEntry } from './json-log.js';
 export type { SpecBuilder, SpecInput } from './spec-adapter.js';
+export { createSpecBuilder } from './spec-adapter.js';
 export type * from './types.js';

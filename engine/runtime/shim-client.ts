@@ -50,8 +50,8 @@ function readLine(stream: Readable | null): Promise<string> {
   });
 }
 
-/** Starts a shim and waits for its sync line. Resolves with the container (or exec) pid. */
-export async function spawnShim(opts: ShimOptions): Promise<number> {
+/** The shim's command line (native/README.md, "wharf-shim: command line and files"). */
+export function shimArgs(opts: Omit<ShimOptions, 'shimPath'>): string[] {
   const args = [
     '--id',
     opts.id,
@@ -70,7 +70,12 @@ export async function spawnShim(opts: ShimOptions): Promise<number> {
   if (opts.terminal) args.push('--terminal');
   if (opts.stdin) args.push('--stdin');
   if (opts.execProcess) args.push('--exec-process', opts.execProcess);
+  return args;
+}
 
+/** Starts a shim and waits for its sync line. Resolves with the container (or exec) pid. */
+export async function spawnShim(opts: ShimOptions): Promise<number> {
+  const args = shimArgs(opts);
   const child = spawn(opts.shimPath, args, {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
     detached: true,

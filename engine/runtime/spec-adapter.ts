@@ -5,6 +5,7 @@
 import { buildOciSpec, buildResources } from './spec/index.js';
 import type { OciResources, OciSpec } from './spec/oci-types.js';
 import type { ContainerConfig, HostConfig } from './spec/docker-types.js';
+import type { VolumeResolver } from './spec/mounts.js';
 
 export interface SpecInput {
   id: string;
@@ -22,21 +23,27 @@ export interface SpecBuilder {
   resources(hostConfig: HostConfig): Promise<OciResources> | OciResources;
 }
 
-export const defaultSpecBuilder: SpecBuilder = {
-  async spec(input) {
-    const spec = await buildOciSpec({
-      id: input.id,
-      config: input.config,
-      hostname: input.hostname,
-      hostConfig: input.hostConfig,
-      rootfs: input.rootfsPath,
-      cgroupsPath: input.cgroupsPath,
-    });
-    spec.hostname = input.hostname;
-    spec.linux.cgroupsPath = input.cgroupsPath;
-    return spec;
-  },
-  resources(hostConfig) {
-    return buildResources(hostConfig);
-  },
-};
+/** A SpecBuilder whose named volumes (Binds/Mounts) resolve through `resolveVolume`. */
+export function createSpecBuilder(opts: { resolveVolume?: VolumeResolver } = {}): SpecBuilder {
+  return {
+    async spec(input) {
+      const spec = await buildOciSpec({
+        resolveVolume: opts.resolveVolume,
+        id: input.id,
+        config: input.config,
+        hostname: input.hostname,
+        hostConfig: input.hostConfig,
+        rootfs: input.rootfsPath,
+        cgroupsPath: input.cgroupsPath,
+      });
+      spec.hostname = input.hostname;
+      spec.linux.cgroupsPath = input.cgroupsPath;
+      return spec;
+    },
+    resources(hostConfig) {
+      return buildResources(hostConfig);
+    },
+  };
+}
+
+export const defaultSpecBuilder: SpecBuilder = createSpecBuilder();

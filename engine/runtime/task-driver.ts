@@ -3,24 +3,32 @@
 // The lifecycle service (container-runtime.ts) decides when; this file knows
 // how, and how to undo it:
 //
-//   create()        mounts the rootfs, writes <exec-root>/containers/<id>/bundle/config.json,
+//   prepareRootfs() the container's storage (overlay upper dir and init layer)
+//   create()        mounts the rootfs, writes <exec-root>/c/<id>/bundle/config.json,
 //                   spawns the shim (`runtime create`), resolves with the init's pid
 //   cleanup()       runtime delete (which removes the cgroup), stray shim, leftover
 //                   cgroup dirs, rootfs unmount, the exec-root dir. Idempotent.
 //   destroy()       cleanup() plus the container's storage and data dir
 //   removeLeftover() the same for an id with no readable record (crash mid-create)
 //   probe()         what survives of a task after an engine restart
+//   startExec()     a second shim in exec mode in the running container
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { isWharfError, wharfError } from '../errors.js';
 import { containerPaths, type EnginePaths } from '../paths.js';
 import type { ContainerStorage } from '../storage/index.js';
+import { mountsUnder } from '../storage/mountinfo.js';
 import { removeCgroupLeftovers } from './cgroup-cleanup.js';
+import { trace } from '../util/trace.js';
+import { ExecSession } from './exec.js';
 import type { OciRuntime, OciState } from './oci-runtime.js';
 import { liveShimPid, readExitFile, spawnShim } from './shim-client.js';
 import type { SpecBuilder } from './spec-adapter.js';
-import type { ContainerRecord, ExitStatus } from './types.js';
+import type { OciSpec } from './spec/oci-types.js';
+import { resolveUser } from './spec/user.js';
+import type { ContainerRecord, ExecOptions, ExitStatus } from './types.js';
 
 export interface TaskDriverOptions {
   paths: EnginePaths;
@@ -45,15 +53,6 @@ function killPid(pid: number | undefined): void {
   } catch {
     // already gone
   }
-}
-
-/** Mount points at or below `dir`, from /proc/self/mountinfo. */
-async function mountsUnder(dir: string): Promise<string[]> {
-  const info = await readFile('/proc/self/mountinfo', 'utf8');
-  return info
-    .split('\n')
-    .map((l) => (l.split(' ')[4] ?? '').replace(/\\040/g, ' '))
-    .filter((m) => m === dir || m.startsWith(`${dir}/`));
 }
 
 /** rm -rf that refuses to descend into anything still mounted. */
@@ -86,6 +85,25 @@ export class TaskDriver {
     return this.o.storage.mount(rootfs);
   }
 
+  /** Prepares the container's storage: an overlay over the image layers (nothing for a plain dir). */
+  async prepareRootfs(rec: ContainerRecord): Promise<void> {
+    if (!('layers' in rec.rootfs)) return;
+    const { hostConfig } = rec;
+    await this.o.storage.prepare({
+      id: rec.id,
+      dir: containerPaths.dataDir(this.o.paths, rec.id),
+      layers: rec.rootfs.layers,
+      init: {
+        hostname: this.hostname(rec),
+        domainname: rec.config.Domainname || undefined,
+        dns: hostConfig.Dns ?? undefined,
+        dnsSearch: hostConfig.DnsSearch ?? undefined,
+        dnsOptions: hostConfig.DnsOptions ?? undefined,
+        extraHosts: hostConfig.ExtraHosts ?? undefined,
+      },
+    });
+  }
+
   /** Mounts the rootfs, writes the bundle, and has a shim run `runtime create`. Resolves with the pid. */
   async create(rec: ContainerRecord): Promise<number> {
     const { paths } = this.o;
@@ -94,15 +112,19 @@ export class TaskDriver {
     await rm(this.stateDir(id), { recursive: true, force: true });
     await mkdir(bundle, { recursive: true, mode: 0o700 });
     await mkdir(containerPaths.runtimeRoot(paths), { recursive: true, mode: 0o700 });
+    trace('task mkdirs');
+    const rootfsPath = await this.rootfsPath(rec);
+    trace('task mounted');
     const spec = await this.o.specBuilder.spec({
       id,
       config: rec.config,
       hostConfig: rec.hostConfig,
-      rootfsPath: await this.rootfsPath(rec),
+      rootfsPath,
       hostname: this.hostname(rec),
       cgroupsPath: this.cgroupsPath(id),
     });
     await writeFile(join(bundle, 'config.json'), JSON.stringify(spec, null, 2), { mode: 0o600 });
+    trace('task bundle');
     return spawnShim({
       shimPath: this.o.shimPath,
       id,
@@ -113,6 +135,25 @@ export class TaskDriver {
       logPath: rec.logPath,
       terminal: rec.config.Tty === true,
       stdin: rec.config.OpenStdin === true,
+    });
+  }
+
+  /** Starts `opts` in the running container under an exec-mode shim. */
+  async startExec(rec: ContainerRecord, opts: ExecOptions): Promise<ExecSession> {
+    const bundle = containerPaths.bundle(this.o.paths, rec.id);
+    const spec = JSON.parse(await readFile(join(bundle, 'config.json'), 'utf8')) as OciSpec;
+    return ExecSession.start({
+      user: opts.user ? await resolveUser(await this.rootfsPath(rec), opts.user) : undefined,
+      containerId: rec.id,
+      stateDir: containerPaths.execStateDir(this.o.paths, randomBytes(8).toString('hex')),
+      spec,
+      opts,
+      shim: {
+        shimPath: this.o.shimPath,
+        runtimePath: this.o.oci.binary,
+        runtimeRoot: this.o.oci.root,
+        bundle,
+      },
     });
   }
 
@@ -131,12 +172,15 @@ export class TaskDriver {
     const id = rec.id;
     const errors: unknown[] = [];
     const shim = await liveShimPid(this.stateDir(id), id);
+    trace('cleanup shimpid');
     if ((await oci.state(id)) !== undefined)
       await oci.delete(id, true).catch((err: unknown) => errors.push(err));
+    trace('cleanup deleted');
     // The shim leaves by itself once the container is gone and exit.json is
     // written; one that lingers past that (or after a failed create) is killed.
     killPid(shim);
     const stuck = await removeCgroupLeftovers(this.cgroupsPath(id));
+    trace('cleanup cgroups');
     if (stuck.length) errors.push(new Error(`cgroups still in use: ${stuck.join(', ')}`));
     if ('layers' in rec.rootfs) {
       try {
@@ -145,16 +189,20 @@ export class TaskDriver {
         if (!isWharfError(err, 'STORE_CORRUPT')) errors.push(err);
       }
     }
+    trace('cleanup unmounted');
     await rm(this.stateDir(id), { recursive: true, force: true });
+    trace('cleanup done');
     if (errors.length) throw wharfError('RUNTIME_FAILED', `cleaning up ${id}`, new AggregateError(errors));
   }
 
   /** Removes everything a container owns: task, storage, record and logs. Idempotent. */
   async destroy(rec: ContainerRecord): Promise<void> {
     await this.killAll(rec.id);
+    trace('destroy killall');
     await this.cleanup(rec);
     const dataDir = containerPaths.dataDir(this.o.paths, rec.id);
     if ('layers' in rec.rootfs) await this.o.storage.remove(dataDir);
+    trace('destroy storage removed');
     await removeUnmountedDir(dataDir);
   }
 

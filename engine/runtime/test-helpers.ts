@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { isRoot, haveBusybox, makeBusyboxRootfs } from '../testing/busybox.js';
 import { ContainerRuntime, DEFAULT_NATIVE_DIR } from './container-runtime.js';
 import { existingCgroupDirs } from './cgroup-cleanup.js';
@@ -134,6 +135,21 @@ export async function makeFixture(name: string): Promise<Fixture> {
     },
   };
   return fx;
+}
+
+/**
+ * Makes a fixture for the enclosing describe() (call it in the describe
+ * body): `set` receives it once made; it is cleaned up after the tests.
+ */
+export function useFixture(name: string, set: (fx: Fixture) => void): void {
+  let fx: Fixture | undefined;
+  before(async () => {
+    fx = await makeFixture(name);
+    set(fx);
+  });
+  after(async () => {
+    await fx?.cleanup();
+  });
 }
 
 export function mountsUnder(dir: string): string[] {

@@ -16,10 +16,12 @@
 // the string does not fit; the chdir-and-relative-paths trick Docker uses needs
 // a helper process (chdir is process-wide and the addon runs on the thread
 // pool), which is left for when it is needed.
-import { chmod, mkdir, open, readFile, rename, rm, rmdir } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { isNativeError, native, type FsParam } from '../../native/index.js';
 import { isErrno, isWharfError, wharfError } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { KeyedLock } from '../util/keyed-lock.js';
 import { directorySize, overlayChanges } from './changes.js';
 import type { Change, ContainerRootfs, ContainerStorage, InitLayerOptions, PrepareOptions } from './index.js';
 import { createInitLayer, writeInitFiles } from './init-layer.js';
@@ -27,18 +29,6 @@ import { mountsUnder, readMountInfo } from './mountinfo.js';
 
 const RECORD = 'rootfs.json';
 const PAGE_SIZE = 4096;
-
-async function writeAtomic(path: string, data: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  const fh = await open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
-}
 
 function fail(what: string, cause: unknown): never {
   if (isWharfError(cause)) throw cause;
@@ -48,18 +38,10 @@ function fail(what: string, cause: unknown): never {
 
 export class OverlayStorage implements ContainerStorage {
   /** One operation at a time per container dir (mount/unmount/remove race otherwise). */
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly locks = new KeyedLock();
 
-  private async serialize<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.locks.get(dir) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
-    const settled = next.catch(() => undefined);
-    this.locks.set(dir, settled);
-    try {
-      return await next;
-    } finally {
-      if (this.locks.get(dir) === settled) this.locks.delete(dir);
-    }
+  private serialize<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+    return this.locks.run(dir, fn);
   }
 
   async prepare(opts: PrepareOptions): Promise<ContainerRootfs> {
@@ -86,7 +68,7 @@ export class OverlayStorage implements ContainerStorage {
           await mkdir(d, { recursive: true, mode });
         }
         await createInitLayer(rootfs.initDir, opts.init);
-        await writeAtomic(join(dir, RECORD), `${JSON.stringify(rootfs, null, 2)}\n`);
+        await writeFileAtomic(join(dir, RECORD), `${JSON.stringify(rootfs, null, 2)}\n`);
       } catch (err) {
         fail(`prepare ${dir}`, err);
       }

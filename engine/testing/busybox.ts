@@ -12,7 +12,19 @@ export function haveBusybox(): boolean {
 
 /** Creates `dir` as a rootfs with /bin/busybox and one symlink per applet. */
 export function makeBusyboxRootfs(dir: string): string {
-  for (const sub of ['bin', 'sbin', 'etc', 'proc', 'sys', 'dev', 'tmp', 'root', 'usr/bin', 'usr/sbin', 'var']) {
+  for (const sub of [
+    'bin',
+    'sbin',
+    'etc',
+    'proc',
+    'sys',
+    'dev',
+    'tmp',
+    'root',
+    'usr/bin',
+    'usr/sbin',
+    'var',
+  ]) {
     mkdirSync(join(dir, sub), { recursive: true });
   }
   copyFileSync(BUSYBOX, join(dir, 'bin/busybox'));
@@ -25,7 +37,10 @@ export function makeBusyboxRootfs(dir: string): string {
     mkdirSync(join(dir, applet, '..'), { recursive: true });
     symlinkSync('/bin/busybox', join(dir, applet));
   }
-  writeFileSync(join(dir, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n');
+  writeFileSync(
+    join(dir, 'etc/passwd'),
+    'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n',
+  );
   writeFileSync(join(dir, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
   return dir;
 }

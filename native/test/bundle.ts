@@ -1,6 +1,8 @@
-// Test fixture: an OCI bundle (busybox rootfs + a config.json laid out the
-// way `runc spec` writes it) for the wharf-runtime tests, plus small
-// helpers to drive a runtime binary against it.
+// Test fixture: an OCI bundle (busybox rootfs + a config.json with the
+// mounts, masked and read-only paths the engine gives every container, see
+// engine/runtime/spec/defaults.ts) for the native tests (wharf-runtime,
+// wharf-shim, cgroups), plus small helpers to drive a runtime binary
+// against it.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
@@ -18,9 +20,18 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  DEFAULT_MASKED_PATHS,
+  DEFAULT_PATH_ENV,
+  DEFAULT_READONLY_PATHS,
+  DEFAULT_SHM_SIZE,
+  defaultMounts,
+} from '../../engine/runtime/spec/defaults.js';
 import { makeBusyboxRootfs } from '../../engine/testing/busybox.js';
 
-export const WHARF_RUNTIME = resolve(import.meta.dirname, '../build/Release/wharf-runtime');
+export const NATIVE_BUILD = resolve(import.meta.dirname, '../build/Release');
+export const WHARF_RUNTIME = join(NATIVE_BUILD, 'wharf-runtime');
 
 export interface Json {
   [key: string]: unknown;
@@ -32,80 +43,60 @@ export function randomId(prefix = 'wt'): string {
   return `${prefix}-${randomBytes(6).toString('hex')}`;
 }
 
-/** The config `runc spec` writes, non-interactive, running `args`. */
-export function defaultConfig(args: string[] = ['true']): Json {
+export interface ConfigOptions {
+  /** process.args (default `true`). */
+  args?: string[];
+  terminal?: boolean;
+  /** Bounding, effective, permitted (and, by default only, ambient) set. */
+  caps?: string[];
+  /** Default: "runc" (what `runc spec` writes). */
+  hostname?: string;
+  /** Default: a random one under /wharf-test. */
+  cgroupsPath?: string;
+  /** linux.resources (default: deny all devices). */
+  resources?: Json;
+  /** Default: pid, network, ipc, uts, mount. */
+  namespaces?: string[];
+  /** /dev/shm size in bytes. */
+  shmSize?: number;
+}
+
+/** A non-interactive config.json running `args`, laid out the way `runc spec` writes one. */
+export function ociConfig(o: ConfigOptions = {}): Json {
+  const caps = o.caps ?? DEFAULT_CAPS;
   return {
     ociVersion: '1.0.2',
     process: {
-      terminal: false,
+      terminal: o.terminal ?? false,
       user: { uid: 0, gid: 0 },
-      args,
-      env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm'],
+      args: o.args ?? ['true'],
+      env: [DEFAULT_PATH_ENV, 'TERM=xterm'],
       cwd: '/',
       capabilities: {
-        bounding: DEFAULT_CAPS,
-        effective: DEFAULT_CAPS,
-        permitted: DEFAULT_CAPS,
-        ambient: DEFAULT_CAPS,
+        bounding: caps,
+        effective: caps,
+        permitted: caps,
+        ...(o.caps ? {} : { ambient: caps }),
       },
       rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }],
       noNewPrivileges: true,
     },
     root: { path: 'rootfs', readonly: true },
-    hostname: 'runc',
-    mounts: [
-      { destination: '/proc', type: 'proc', source: 'proc' },
-      {
-        destination: '/dev',
-        type: 'tmpfs',
-        source: 'tmpfs',
-        options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'],
-      },
-      {
-        destination: '/dev/pts',
-        type: 'devpts',
-        source: 'devpts',
-        options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'],
-      },
-      {
-        destination: '/dev/shm',
-        type: 'tmpfs',
-        source: 'shm',
-        options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'],
-      },
-      {
-        destination: '/dev/mqueue',
-        type: 'mqueue',
-        source: 'mqueue',
-        options: ['nosuid', 'noexec', 'nodev'],
-      },
-      { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
-      {
-        destination: '/sys/fs/cgroup',
-        type: 'cgroup',
-        source: 'cgroup',
-        options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'],
-      },
-    ],
+    hostname: o.hostname ?? 'runc',
+    mounts: defaultMounts(o.shmSize ?? DEFAULT_SHM_SIZE, false),
     linux: {
-      cgroupsPath: `/wharf-test/${randomId('cg')}`,
-      resources: { devices: [{ allow: false, access: 'rwm' }] },
-      namespaces: [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }],
-      maskedPaths: [
-        '/proc/acpi',
-        '/proc/asound',
-        '/proc/kcore',
-        '/proc/keys',
-        '/proc/latency_stats',
-        '/proc/timer_list',
-        '/proc/timer_stats',
-        '/proc/sched_debug',
-        '/sys/firmware',
-        '/proc/scsi',
-      ],
-      readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+      cgroupsPath: o.cgroupsPath ?? `/wharf-test/${randomId('cg')}`,
+      resources: o.resources ?? { devices: [{ allow: false, access: 'rwm' }] },
+      namespaces: (o.namespaces ?? ['pid', 'network', 'ipc', 'uts', 'mount']).map((type) => ({ type })),
+      maskedPaths: [...DEFAULT_MASKED_PATHS],
+      readonlyPaths: [...DEFAULT_READONLY_PATHS],
     },
   };
+}
+
+/** The default config running `args`. */
+export function defaultConfig(args: string[] = ['true']): Json {
+  return ociConfig({ args });
 }
 
 export interface Bundle {
@@ -116,18 +107,25 @@ export interface Bundle {
   save(): void;
 }
 
-/**
- * Writes `<dir>/rootfs` (busybox) and `<dir>/config.json`. `edit` may change
- * the config in place. With `sharedRootfs`, root.path points at that
- * (absolute) rootfs instead, so many bundles can share one.
- */
-export function makeBundle(dir: string, edit?: (config: Json) => void, sharedRootfs?: string): Bundle {
+export interface BundleOptions extends ConfigOptions {
+  /** Changes the config in place before it is written. */
+  edit?: (config: Json) => void;
+  /** Use this (absolute) rootfs instead of `<dir>/rootfs`, so many bundles can share one. */
+  sharedRootfs?: string;
+  /** root.readonly (default true). */
+  readonlyRoot?: boolean;
+}
+
+/** Writes `<dir>/rootfs` (busybox, unless shared and already there) and `<dir>/config.json`. */
+export function writeBundle(dir: string, o: BundleOptions = {}): Bundle {
   mkdirSync(dir, { recursive: true });
-  const rootfs = sharedRootfs ?? join(dir, 'rootfs');
+  const rootfs = o.sharedRootfs ?? join(dir, 'rootfs');
   if (!existsSync(join(rootfs, 'bin/busybox'))) makeBusyboxRootfs(rootfs);
-  const config = defaultConfig();
-  if (sharedRootfs) (config.root as Json).path = sharedRootfs;
-  edit?.(config);
+  const config = ociConfig(o);
+  const root = config.root as Json;
+  if (o.sharedRootfs) root.path = o.sharedRootfs;
+  if (o.readonlyRoot !== undefined) root.readonly = o.readonlyRoot;
+  o.edit?.(config);
   const bundle: Bundle = {
     dir,
     rootfs,
@@ -138,6 +136,15 @@ export function makeBundle(dir: string, edit?: (config: Json) => void, sharedRoo
   };
   bundle.save();
   return bundle;
+}
+
+/**
+ * Writes `<dir>/rootfs` (busybox) and `<dir>/config.json`. `edit` may change
+ * the config in place. With `sharedRootfs`, root.path points at that
+ * (absolute) rootfs instead, so many bundles can share one.
+ */
+export function makeBundle(dir: string, edit?: (config: Json) => void, sharedRootfs?: string): Bundle {
+  return writeBundle(dir, { edit, sharedRootfs });
 }
 
 /** Mutable accessors for the nested objects of a config. */
@@ -170,7 +177,7 @@ export interface Runtime {
    * not pipes: a detached container inherits them and would otherwise keep
    * the call waiting for EOF.
    */
-  run(args: string[], opts?: { input?: string; timeout?: number }): RunResult;
+  run(args: string[], opts?: { input?: string; timeout?: number; env?: Record<string, string> }): RunResult;
   /** Best-effort teardown of a container (delete --force). */
   cleanup(id: string): void;
 }
@@ -194,6 +201,7 @@ export function runtime(root: string, bin = WHARF_RUNTIME): Runtime {
           input: opts.input ?? '',
           stdio: ['pipe', outFd, errFd],
           timeout: opts.timeout ?? 30000,
+          env: opts.env ? { ...process.env, ...opts.env } : process.env,
         });
       } finally {
         closeSync(outFd);
@@ -260,4 +268,15 @@ export function removeCgroup(cgroupsPath: string): void {
 
 export function rmrf(path: string): void {
   rmSync(path, { recursive: true, force: true });
+}
+
+/** Polls `fn` every 25 ms until it returns a value; throws after `timeoutMs`. */
+export async function waitFor<T>(what: string, fn: () => T | undefined, timeoutMs = 20000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
 }

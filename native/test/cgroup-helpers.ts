@@ -7,24 +7,21 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
+  closeSync,
   existsSync,
   mkdtempSync,
   openSync,
-  closeSync,
   readFileSync,
   rmdirSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { makeBusyboxRootfs } from '../../engine/testing/busybox.js';
+import { type Json, type Runtime, WHARF_RUNTIME, runtime, writeBundle } from './bundle.js';
 
-export const RUNTIME =
-  process.env.WHARF_TEST_RUNTIME ??
-  join(dirname(fileURLToPath(import.meta.url)), '..', 'build', 'Release', 'wharf-runtime');
+export const RUNTIME = process.env.WHARF_TEST_RUNTIME ?? WHARF_RUNTIME;
 export const IS_WHARF_RUNTIME = process.env.WHARF_TEST_RUNTIME === undefined;
 
 export function uniqueId(prefix: string): string {
@@ -40,6 +37,18 @@ interface ContainerOptions {
   env?: Record<string, string>;
 }
 
+const CAPS = [
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_FOWNER',
+  'CAP_KILL',
+  'CAP_MKNOD',
+  'CAP_SETGID',
+  'CAP_SETUID',
+];
+/** Only what the cgroup tests need: no cgroupfs inside (a fake WHARF_CGROUP_ROOT tree has none to bind). */
+const MOUNTS = ['/proc', '/dev', '/sys'];
+
 /** One container in its own bundle and runtime root; dispose() removes everything. */
 export class TestContainer {
   readonly id = uniqueId('cgt');
@@ -50,72 +59,27 @@ export class TestContainer {
   readonly stdoutPath = join(this.dir, 'stdout');
   /** Extra environment for every runtime call; may be changed before run(). */
   readonly env: Record<string, string>;
+  private readonly runtime: Runtime;
 
-  constructor(private readonly opts: ContainerOptions) {
+  constructor(opts: ContainerOptions) {
     this.env = { ...opts.env };
-    makeBusyboxRootfs(join(this.bundle, 'rootfs'));
-    writeFileSync(join(this.bundle, 'config.json'), JSON.stringify(this.config(), null, 2));
-  }
-
-  private config() {
-    const caps = [
-      'CAP_CHOWN',
-      'CAP_DAC_OVERRIDE',
-      'CAP_FOWNER',
-      'CAP_KILL',
-      'CAP_MKNOD',
-      'CAP_SETGID',
-      'CAP_SETUID',
-    ];
-    return {
-      ociVersion: '1.0.2',
-      process: {
-        terminal: false,
-        user: { uid: 0, gid: 0 },
-        args: this.opts.args,
-        env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'],
-        cwd: '/',
-        capabilities: { bounding: caps, effective: caps, permitted: caps },
-        noNewPrivileges: true,
-      },
-      root: { path: 'rootfs', readonly: false },
+    this.runtime = runtime(this.root, RUNTIME);
+    writeBundle(this.bundle, {
+      args: opts.args,
+      caps: CAPS,
       hostname: this.id,
-      mounts: [
-        { destination: '/proc', type: 'proc', source: 'proc' },
-        {
-          destination: '/dev',
-          type: 'tmpfs',
-          source: 'tmpfs',
-          options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'],
-        },
-        { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
-      ],
-      linux: {
-        cgroupsPath: this.cgroupsPath,
-        resources: this.opts.resources,
-        namespaces: [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }],
-      },
-    };
+      cgroupsPath: this.cgroupsPath,
+      resources: opts.resources,
+      namespaces: ['pid', 'ipc', 'uts', 'mount'],
+      readonlyRoot: false,
+      edit: (c) => (c.mounts = (c.mounts as Json[]).filter((m) => MOUNTS.includes(String(m.destination)))),
+    });
   }
 
   /** Runs the runtime; stdout/stderr go to files so a detached container cannot hold a pipe open. */
   rt(args: string[], input?: string): { status: number; stdout: string; stderr: string } {
-    const out = join(this.dir, 'rt.out');
-    const err = join(this.dir, 'rt.err');
-    const outFd = openSync(out, 'w');
-    const errFd = openSync(err, 'w');
-    try {
-      const r = spawnSync(RUNTIME, ['--root', this.root, ...args], {
-        stdio: ['pipe', outFd, errFd],
-        input,
-        env: { ...process.env, ...this.env },
-        timeout: 60_000,
-      });
-      return { status: r.status ?? -1, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') };
-    } finally {
-      closeSync(outFd);
-      closeSync(errFd);
-    }
+    const r = this.runtime.run(args, { input, env: this.env, timeout: 60_000 });
+    return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   }
 
   /** Like rt() but throws with the runtime's message on failure. */

@@ -20,78 +20,33 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { haveBusybox, isRoot } from '../../engine/testing/busybox.js';
-import {
-  type Bundle,
-  type Json,
-  type Runtime,
-  WHARF_RUNTIME,
-  linuxOf,
-  makeBundle,
-  processOf,
-  randomId,
-  removeCgroup,
-  rmrf,
-  runtime,
-  tempDir,
-} from './bundle.js';
+import { describe, it } from 'node:test';
+import { type Bundle, type Json, linuxOf, makeBundle, processOf, randomId } from './bundle.js';
+import { runtimeSkip, runtimeSuite } from './runtime-suite.js';
 
-const skip = !isRoot()
-  ? 'needs root'
-  : !haveBusybox()
-    ? 'needs busybox-static'
-    : !existsSync(WHARF_RUNTIME)
-      ? 'wharf-runtime not built'
-      : false;
-if (skip) console.log(`# skipping runtime-security tests: ${skip}`);
+const skip = runtimeSkip('runtime-security');
 
 function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
 describe('wharf-runtime against hostile bundles and escapes', { skip }, () => {
-  let work: string;
-  let rootfs: string;
-  let rt: Runtime;
-  const ids: string[] = [];
-  const cgroups: string[] = [];
+  const s = runtimeSuite('wharf-rt-sec-');
+  const { bundle, id } = s;
 
-  function bundle(edit?: (c: Json) => void, ownRootfs?: string): Bundle {
-    const b = makeBundle(join(work, randomId('b')), edit, ownRootfs ?? rootfs);
-    cgroups.push(linuxOf(b.config).cgroupsPath as string);
-    return b;
-  }
-  function id(): string {
-    const x = randomId();
-    ids.push(x);
-    return x;
-  }
   function refused(b: Bundle, pattern: RegExp): void {
     const cid = id();
-    const res = rt.run(['run', '--bundle', b.dir, cid]);
+    const res = s.rt.run(['run', '--bundle', b.dir, cid]);
     assert.equal(res.status, 1, `expected a refusal, got ${res.status}: ${res.stdout}${res.stderr}`);
     assert.match(res.stderr, /^wharf-runtime: [^\n]+\n$/, 'one line on stderr');
     assert.match(res.stderr, pattern);
-    assert.equal(rt.run(['state', cid]).status, 1, 'nothing left behind');
-    assert.ok(!existsSync(join(rt.root, cid)));
+    assert.equal(s.rt.run(['state', cid]).status, 1, 'nothing left behind');
+    assert.ok(!existsSync(join(s.rt.root, cid)));
   }
-
-  before(() => {
-    work = tempDir('wharf-rt-sec-');
-    rootfs = join(work, 'rootfs');
-    makeBundle(join(work, 'seed'), undefined, rootfs);
-    rt = runtime(join(work, 'state'));
-  });
-  after(() => {
-    for (const x of ids) rt.cleanup(x);
-    for (const c of cgroups) removeCgroup(c);
-    rmrf(work);
-  });
 
   it('refuses a missing rootfs', () => {
     refused(
-      bundle((c) => ((c.root as Json).path = join(work, 'no-such-rootfs'))),
+      bundle((c) => ((c.root as Json).path = join(s.work, 'no-such-rootfs'))),
       /rootfs .*no-such-rootfs.*No such file or directory/,
     );
   });
@@ -121,9 +76,9 @@ describe('wharf-runtime against hostile bundles and escapes', { skip }, () => {
   });
 
   it('refuses a mount target that escapes the rootfs through a symlink; absolute links stay inside', () => {
-    const own = join(work, randomId('rootfs'));
-    makeBundle(join(work, randomId('seed')), undefined, own);
-    const hostDir = join(work, randomId('host'));
+    const own = join(s.work, randomId('rootfs'));
+    makeBundle(join(s.work, randomId('seed')), undefined, own);
+    const hostDir = join(s.work, randomId('host'));
     mkdirSync(hostDir);
     writeFileSync(join(hostDir, 'canary'), 'untouched');
     symlinkSync(`${'../'.repeat(12)}${hostDir.slice(1)}`, join(own, 'escape'));
@@ -151,7 +106,7 @@ describe('wharf-runtime against hostile bundles and escapes', { skip }, () => {
         'grep -c " /absolute/sub \\| .*/sub tmpfs" /proc/mounts; ls /absolute/',
       ];
     }, own);
-    const res = rt.run(['run', '--bundle', b.dir, id()]);
+    const res = s.rt.run(['run', '--bundle', b.dir, id()]);
     assert.equal(res.status, 0, res.stderr);
     assert.deepEqual(readdirSync(hostDir), ['canary'], 'nothing was created in the host directory');
     assert.equal(readFileSync(join(hostDir, 'canary'), 'utf8'), 'untouched');
@@ -159,9 +114,9 @@ describe('wharf-runtime against hostile bundles and escapes', { skip }, () => {
   });
 
   it('a rootfs whose /dev/null is a symlink to a host file gets a real device and masks stay masked', () => {
-    const own = join(work, randomId('rootfs'));
-    makeBundle(join(work, randomId('seed')), undefined, own);
-    const secret = join(work, randomId('secret'));
+    const own = join(s.work, randomId('rootfs'));
+    makeBundle(join(s.work, randomId('seed')), undefined, own);
+    const secret = join(s.work, randomId('secret'));
     writeFileSync(secret, 'host secret');
     symlinkSync(secret, join(own, 'dev/null'));
     const b = bundle((c) => {
@@ -170,7 +125,7 @@ describe('wharf-runtime against hostile bundles and escapes', { skip }, () => {
       (c.root as Json).readonly = false;
       processOf(c).args = ['sh', '-c', 'ls -l /dev/null | cut -c1; wc -c < /proc/timer_list'];
     }, own);
-    const res = rt.run(['run', '--bundle', b.dir, id()]);
+    const res = s.rt.run(['run', '--bundle', b.dir, id()]);
     assert.equal(res.status, 0, res.stderr);
     assert.equal(res.stdout, 'c\n0\n');
     assert.equal(readFileSync(secret, 'utf8'), 'host secret');
@@ -186,7 +141,7 @@ describe('wharf-runtime against hostile bundles and escapes', { skip }, () => {
       });
       const cid = id();
       const dirFd = openSync('/sys/fs/cgroup', 'r');
-      const res = spawnSync(rt.bin, ['--root', rt.root, 'run', '--bundle', b.dir, cid], {
+      const res = spawnSync(s.rt.bin, ['--root', s.rt.root, 'run', '--bundle', b.dir, cid], {
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'pipe', dirFd, dirFd, dirFd, dirFd, dirFd, dirFd],
         timeout: 30000,
@@ -201,7 +156,7 @@ describe('wharf-runtime against hostile bundles and escapes', { skip }, () => {
   it('fds the runtime inherits do not reach the container', () => {
     const b = bundle((c) => (processOf(c).args = ['ls', '/proc/self/fd']));
     const dirFd = openSync('/sys/fs/cgroup', 'r');
-    const res = spawnSync(rt.bin, ['--root', rt.root, 'run', '--bundle', b.dir, id()], {
+    const res = spawnSync(s.rt.bin, ['--root', s.rt.root, 'run', '--bundle', b.dir, id()], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe', dirFd, dirFd, 'pipe'],
       timeout: 30000,
@@ -220,9 +175,9 @@ describe('wharf-runtime against hostile bundles and escapes', { skip }, () => {
       processOf(c).args = ['sleep', '1000'];
     });
     const cid = id();
-    const create = rt.run(['create', '--bundle', b.dir, cid]);
+    const create = s.rt.run(['create', '--bundle', b.dir, cid]);
     assert.equal(create.status, 0, create.stderr);
-    const pid = (JSON.parse(rt.run(['state', cid]).stdout) as { pid: number }).pid;
+    const pid = (JSON.parse(s.rt.run(['state', cid]).stdout) as { pid: number }).pid;
     // The kernel gives /proc/PID/mem of a non-dumpable process to root; a
     // dumpable one's belongs to its own uid (here the mapped 400000).
     const owner = (): number => statSync(`/proc/${pid}/mem`).uid;
@@ -232,20 +187,20 @@ describe('wharf-runtime against hostile bundles and escapes', { skip }, () => {
       const fdPath = `/proc/${pid}/fd/${f}`;
       assert.ok(!statSync(fdPath).isDirectory(), `fd ${f} -> ${readlinkSync(fdPath)} is a directory`);
     }
-    assert.equal(rt.run(['start', cid]).status, 0);
+    assert.equal(s.rt.run(['start', cid]).status, 0);
     assert.equal(owner(), 400000, 'dumpable again after execve');
-    assert.equal(rt.run(['delete', '--force', cid]).status, 0);
+    assert.equal(s.rt.run(['delete', '--force', cid]).status, 0);
   });
 
   it('PID 1 has an empty inheritable set by default', () => {
     const b = bundle((c) => (processOf(c).args = ['grep', 'CapInh', '/proc/1/status']));
-    const res = rt.run(['run', '--bundle', b.dir, id()]);
+    const res = s.rt.run(['run', '--bundle', b.dir, id()]);
     assert.equal(res.status, 0, res.stderr);
     assert.match(res.stdout, /CapInh:\s+0000000000000000/);
   });
 
   it('CVE-2019-5736: the runtime runs from a sealed copy; the host binary cannot be overwritten from inside', () => {
-    const before = sha256(rt.bin);
+    const before = sha256(s.rt.bin);
     // A container that keeps trying to write through every /proc/PID/exe it
     // can see, and through /proc/self/exe of whatever runs it.
     const attack =
@@ -261,16 +216,16 @@ describe('wharf-runtime against hostile bundles and escapes', { skip }, () => {
       processOf(c).noNewPrivileges = false;
     });
     const cid = id();
-    const create = rt.run(['create', '--bundle', b.dir, cid]);
+    const create = s.rt.run(['create', '--bundle', b.dir, cid]);
     assert.equal(create.status, 0, create.stderr);
-    const pid = (JSON.parse(rt.run(['state', cid]).stdout) as { pid: number }).pid;
+    const pid = (JSON.parse(s.rt.run(['state', cid]).stdout) as { pid: number }).pid;
     assert.match(readlinkSync(`/proc/${pid}/exe`), /^\/memfd:wharf-runtime/);
     // Even host root cannot write the sealed copy the init runs.
     assert.throws(() => writeFileSync(`/proc/${pid}/exe`, 'pwned'));
-    assert.equal(rt.run(['start', cid]).status, 0);
+    assert.equal(s.rt.run(['start', cid]).status, 0);
     for (let i = 0; i < 20; i++) {
       // Each exec puts a runtime process into the container's namespaces.
-      const res = rt.run([
+      const res = s.rt.run([
         'exec',
         cid,
         'sh',
@@ -281,24 +236,24 @@ describe('wharf-runtime against hostile bundles and escapes', { skip }, () => {
     }
     // An entrypoint whose interpreter is /proc/self/exe runs the runtime
     // itself inside the container: it must be the sealed copy.
-    const own = join(work, randomId('rootfs'));
-    makeBundle(join(work, randomId('seed')), undefined, own);
+    const own = join(s.work, randomId('rootfs'));
+    makeBundle(join(s.work, randomId('seed')), undefined, own);
     writeFileSync(join(own, 'evil'), '#!/proc/self/exe\n');
     chmodSync(join(own, 'evil'), 0o755);
     const evil = bundle((c) => {
       processOf(c).args = ['/evil'];
       (c.root as Json).readonly = false;
     }, own);
-    const res = rt.run(['run', '--bundle', evil.dir, id()]);
+    const res = s.rt.run(['run', '--bundle', evil.dir, id()]);
     assert.notEqual(res.status, 0);
-    assert.equal(rt.run(['delete', '--force', cid]).status, 0);
-    assert.equal(sha256(rt.bin), before, 'host runtime binary unchanged');
+    assert.equal(s.rt.run(['delete', '--force', cid]).status, 0);
+    assert.equal(sha256(s.rt.bin), before, 'host runtime binary unchanged');
     rmSync(join(own, 'evil'));
   });
 
   it('--no-pivot (MS_MOVE + chroot) still runs the container', () => {
     const b = bundle((c) => (processOf(c).args = ['sh', '-c', 'cat /proc/1/cmdline >/dev/null && echo ok']));
-    const res = rt.run(['run', '--no-pivot', '--bundle', b.dir, id()]);
+    const res = s.rt.run(['run', '--no-pivot', '--bundle', b.dir, id()]);
     assert.equal(res.status, 0, res.stderr);
     assert.equal(res.stdout, 'ok\n');
   });

@@ -5,15 +5,10 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { isRoot } from '../../engine/testing/busybox.js';
 import { ShimContainer, testRuntimes, waitFor } from './shim-harness.js';
 
-const rootSkip = isRoot() ? false : 'needs root (namespaces, cgroups)';
-if (rootSkip) console.log(`# skipping shim-attach tests: ${rootSkip}`);
-
-for (const rt of testRuntimes()) {
-  if (rt.skip) console.log(`# skipping shim-attach tests with ${rt.path}: ${rt.skip}`);
-  describe(`wharf-shim attach (${rt.path})`, { skip: rootSkip || rt.skip }, () => {
+for (const rt of testRuntimes('shim-attach')) {
+  describe(`wharf-shim attach (${rt.path})`, { skip: rt.skip }, () => {
     it('forwards stdin, streams output to every client, close-stdin ends cat', async (t) => {
       const c = ShimContainer.forBundle(rt.path, { args: ['sh', '-c', 'echo ready; cat; echo done >&2'] });
       t.after(() => c.dispose());

@@ -6,30 +6,41 @@
 // (the runtime CLI is runc-compatible, so runc tests the tests).
 // WHARF_SHIM_TEST_RUNTIMES=path[,path] overrides the list.
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { makeBusyboxRootfs } from '../../engine/testing/busybox.js';
+import { isRoot } from '../../engine/testing/busybox.js';
+import { shimArgs as engineShimArgs, type ShimOptions } from '../../engine/runtime/shim-client.js';
+import { type Json, NATIVE_BUILD, WHARF_RUNTIME, randomId, waitFor, writeBundle } from './bundle.js';
+import { AttachClient } from './shim-attach-client.js';
 
-const RELEASE = join(dirname(fileURLToPath(import.meta.url)), '..', 'build', 'Release');
-export const SHIM = process.env.WHARF_SHIM ?? join(RELEASE, 'wharf-shim');
-export const WHARF_RUNTIME = join(RELEASE, 'wharf-runtime');
+export { WHARF_RUNTIME, waitFor, randomId as uniqueId };
+export const SHIM = process.env.WHARF_SHIM ?? join(NATIVE_BUILD, 'wharf-shim');
 export const RUNC = '/usr/sbin/runc';
 
-/** The runtimes the suites run against, each with a reason when unusable. */
-export function testRuntimes(): { path: string; skip: string | false }[] {
-  const env = process.env.WHARF_SHIM_TEST_RUNTIMES;
-  const paths = env ? env.split(',').filter(Boolean) : [WHARF_RUNTIME, ...(existsSync(RUNC) ? [RUNC] : [])];
-  return paths.map((path) => ({ path, skip: existsSync(path) ? false : `${path} is not built` }));
+export interface TestRuntime {
+  path: string;
+  skip: string | false;
 }
 
-export function uniqueId(prefix: string): string {
-  return `${prefix}-${randomBytes(5).toString('hex')}`;
+/**
+ * The runtimes the suites run against, each with a reason when unusable.
+ * With `suite`, the reasons (and a missing root) are printed and folded in.
+ */
+export function testRuntimes(suite?: string): TestRuntime[] {
+  const env = process.env.WHARF_SHIM_TEST_RUNTIMES;
+  const paths = env ? env.split(',').filter(Boolean) : [WHARF_RUNTIME, ...(existsSync(RUNC) ? [RUNC] : [])];
+  const runtimes = paths.map((path): TestRuntime => ({
+    path,
+    skip: existsSync(path) ? false : `${path} is not built`,
+  }));
+  if (suite === undefined) return runtimes;
+  const rootSkip: string | false = isRoot() ? false : 'needs root (namespaces, cgroups)';
+  if (rootSkip) console.log(`# skipping ${suite} tests: ${rootSkip}`);
+  for (const rt of runtimes)
+    if (rt.skip) console.log(`# skipping ${suite} tests with ${rt.path}: ${rt.skip}`);
+  return runtimes.map((rt) => ({ ...rt, skip: rootSkip || rt.skip }));
 }
 
 export interface BundleOptions {
@@ -42,80 +53,38 @@ export interface BundleOptions {
   cgroupsPath: string;
 }
 
+const CAPS = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE', 'CAP_CHOWN', 'CAP_SETUID', 'CAP_SETGID'];
+
 function hasMemsw(): boolean {
   return (
     existsSync('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes') || existsSync('/sys/fs/cgroup/memory.max')
   );
 }
 
-/** Writes bundle/config.json (close to `runc spec`) and, unless shared, bundle/rootfs. */
+/** Writes bundle/config.json (close to `runc spec`, plus a /tmp tmpfs) and, unless shared, bundle/rootfs. */
 export function makeBundle(bundle: string, opts: BundleOptions): void {
-  mkdirSync(bundle, { recursive: true });
-  if (!opts.sharedRootfs) makeBusyboxRootfs(join(bundle, 'rootfs'));
-  const caps = [
-    'CAP_AUDIT_WRITE',
-    'CAP_KILL',
-    'CAP_NET_BIND_SERVICE',
-    'CAP_CHOWN',
-    'CAP_SETUID',
-    'CAP_SETGID',
-  ];
   const memory =
     opts.memoryLimit !== undefined
       ? { limit: opts.memoryLimit, ...(hasMemsw() ? { swap: opts.memoryLimit } : {}) }
       : undefined;
-  const config = {
-    ociVersion: '1.0.2',
-    process: {
-      terminal: opts.terminal ?? false,
-      user: { uid: 0, gid: 0 },
-      args: opts.args,
-      env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm'],
-      cwd: '/',
-      capabilities: { bounding: caps, effective: caps, permitted: caps },
-      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }],
-      noNewPrivileges: true,
-    },
-    root: { path: opts.sharedRootfs ?? 'rootfs', readonly: opts.sharedRootfs !== undefined },
+  writeBundle(bundle, {
+    args: opts.args,
+    terminal: opts.terminal,
+    caps: CAPS,
     hostname: 'shim-test',
-    mounts: [
-      { destination: '/proc', type: 'proc', source: 'proc' },
-      {
-        destination: '/dev',
+    cgroupsPath: opts.cgroupsPath,
+    resources: { devices: [{ allow: false, access: 'rwm' }], ...(memory ? { memory } : {}) },
+    shmSize: 200 * 1024 * 1024,
+    sharedRootfs: opts.sharedRootfs,
+    readonlyRoot: opts.sharedRootfs !== undefined,
+    edit: (c) =>
+      (c.mounts as Json[]).push({
+        destination: '/tmp',
         type: 'tmpfs',
         source: 'tmpfs',
-        options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'],
-      },
-      {
-        destination: '/dev/pts',
-        type: 'devpts',
-        source: 'devpts',
-        options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620'],
-      },
-      {
-        destination: '/dev/shm',
-        type: 'tmpfs',
-        source: 'shm',
-        options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=200m'],
-      },
-      {
-        destination: '/dev/mqueue',
-        type: 'mqueue',
-        source: 'mqueue',
-        options: ['nosuid', 'noexec', 'nodev'],
-      },
-      { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
-      { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777'] },
-    ],
-    linux: {
-      cgroupsPath: opts.cgroupsPath,
-      resources: { devices: [{ allow: false, access: 'rwm' }], ...(memory ? { memory } : {}) },
-      namespaces: [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'network' }],
-      maskedPaths: ['/proc/kcore', '/proc/keys', '/proc/timer_list', '/sys/firmware'],
-      readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
-    },
-  };
-  writeFileSync(join(bundle, 'config.json'), JSON.stringify(config, null, 2));
+        options: ['nosuid', 'nodev', 'mode=1777'],
+      }),
+  });
 }
 
 export interface ExitJson {
@@ -125,27 +94,13 @@ export interface ExitJson {
   finishedAt: string;
 }
 
-export interface ShimStartOptions {
+/** The engine's shim options, with the runtime under a shorter name. */
+export interface ShimStartOptions extends Omit<ShimOptions, 'shimPath' | 'runtimePath'> {
   runtime: string;
-  /** Runtime state root; containers of one test share it for exec. */
-  runtimeRoot: string;
-  id: string;
-  bundle: string;
-  stateDir: string;
-  logPath?: string;
-  terminal?: boolean;
-  stdin?: boolean;
-  execProcess?: string;
 }
 
-export function shimArgs(o: ShimStartOptions): string[] {
-  const args = ['--id', o.id, '--runtime', o.runtime, '--runtime-root', o.runtimeRoot, '--bundle', o.bundle];
-  args.push('--state-dir', o.stateDir, '--sync-fd', '3');
-  if (o.logPath) args.push('--log-path', o.logPath);
-  if (o.terminal) args.push('--terminal');
-  if (o.stdin) args.push('--stdin');
-  if (o.execProcess) args.push('--exec-process', o.execProcess);
-  return args;
+export function shimArgs({ runtime, ...o }: ShimStartOptions): string[] {
+  return engineShimArgs({ ...o, runtimePath: runtime });
 }
 
 function readAll(stream: Readable): Promise<string> {
@@ -192,16 +147,6 @@ export function isOurShim(pid: number, id: string): boolean {
   }
 }
 
-export async function waitFor<T>(what: string, fn: () => T | undefined, timeoutMs = 20000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
-
 /** One container (or exec) under a shim, in its own temp dir; dispose() removes everything. */
 export class ShimContainer {
   readonly id: string;
@@ -219,7 +164,7 @@ export class ShimContainer {
     bundle: BundleOptions | { bundle: string },
     opts: { runtimeRoot?: string; dir?: string } = {},
   ) {
-    this.id = uniqueId('shimt');
+    this.id = randomId('shimt');
     this.dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'wharf-shim-test-'));
     if (!opts.dir) this.tmpDirs.push(this.dir);
     this.stateDir = join(this.dir, 'state');
@@ -233,7 +178,7 @@ export class ShimContainer {
   }
 
   static forBundle(runtime: string, opts: Omit<BundleOptions, 'cgroupsPath'>): ShimContainer {
-    return new ShimContainer(runtime, { ...opts, cgroupsPath: `/wharf-test/${uniqueId('shim')}` });
+    return new ShimContainer(runtime, { ...opts, cgroupsPath: `/wharf-test/${randomId('shim')}` });
   }
 
   /** Starts the shim (runtime create); sets pid. Throws with the runtime's error. */
@@ -259,7 +204,7 @@ export class ShimContainer {
     args: string[],
     o: { terminal?: boolean; stdin?: boolean } = {},
   ): Promise<{ pid: number; stateDir: string; shimPid: number }> {
-    const name = uniqueId('exec');
+    const name = randomId('exec');
     const stateDir = join(this.dir, name);
     const processFile = join(this.dir, `${name}.json`);
     const proc = {
@@ -358,88 +303,5 @@ export class ShimContainer {
       }
     }
     for (const d of this.tmpDirs) rmSync(d, { recursive: true, force: true });
-  }
-}
-
-/** A client of the attach protocol: 8-byte Docker frame headers both ways. */
-export class AttachClient {
-  private readonly out: Buffer[] = [];
-  private readonly err: Buffer[] = [];
-  closed = false;
-  private pending: Buffer = Buffer.alloc(0);
-
-  private constructor(readonly socket: Socket) {
-    socket.on('data', (d: Buffer) => this.onData(d));
-    socket.on('close', () => (this.closed = true));
-    socket.on('error', () => (this.closed = true));
-  }
-
-  static connect(path: string): Promise<AttachClient> {
-    return new Promise((resolve, reject) => {
-      const s = connect(path);
-      s.once('connect', () => resolve(new AttachClient(s)));
-      s.once('error', reject);
-    });
-  }
-
-  get stdout(): Buffer {
-    return Buffer.concat(this.out);
-  }
-
-  get stderr(): Buffer {
-    return Buffer.concat(this.err);
-  }
-
-  private onData(d: Buffer): void {
-    this.pending = this.pending.length ? Buffer.concat([this.pending, d]) : d;
-    while (this.pending.length >= 8) {
-      const len = this.pending.readUInt32BE(4);
-      if (this.pending.length < 8 + len) break;
-      const payload = this.pending.subarray(8, 8 + len);
-      if (this.pending[0] === 1) this.out.push(payload);
-      else if (this.pending[0] === 2) this.err.push(payload);
-      this.pending = this.pending.subarray(8 + len);
-    }
-  }
-
-  send(type: number, payload: Buffer = Buffer.alloc(0)): void {
-    const hdr = Buffer.alloc(8);
-    hdr[0] = type;
-    hdr.writeUInt32BE(payload.length, 4);
-    this.socket.write(Buffer.concat([hdr, payload]));
-  }
-
-  stdin(data: string | Buffer): void {
-    this.send(0, Buffer.from(data));
-  }
-
-  closeStdin(): void {
-    this.send(3);
-  }
-
-  resize(rows: number, cols: number): void {
-    const p = Buffer.alloc(4);
-    p.writeUInt16BE(rows, 0);
-    p.writeUInt16BE(cols, 2);
-    this.send(4, p);
-  }
-
-  waitStdout(pattern: string | RegExp, timeoutMs = 20000): Promise<string> {
-    return waitFor(
-      `stdout matching ${String(pattern)} (have ${JSON.stringify(this.stdout.toString('utf8').slice(-200))})`,
-      () => {
-        const s = this.stdout.toString('utf8');
-        return (typeof pattern === 'string' ? s.includes(pattern) : pattern.test(s)) ? s : undefined;
-      },
-      timeoutMs,
-    );
-  }
-
-  waitClosed(timeoutMs = 20000): Promise<true> {
-    return waitFor('attach connection to close', () => (this.closed ? true : undefined), timeoutMs);
-  }
-
-  close(): void {
-    this.socket.destroy();
   }
 }

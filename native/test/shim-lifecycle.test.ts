@@ -6,7 +6,6 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { isRoot } from '../../engine/testing/busybox.js';
 import { SHIM, ShimContainer, procStatusField, shimArgs, testRuntimes, waitFor } from './shim-harness.js';
 
 function hasCap(cap: number): boolean {
@@ -14,12 +13,8 @@ function hasCap(cap: number): boolean {
   return m !== null && ((BigInt(`0x${m[1]}`) >> BigInt(cap)) & 1n) === 1n;
 }
 
-const rootSkip = isRoot() ? false : 'needs root (namespaces, cgroups)';
-if (rootSkip) console.log(`# skipping shim-lifecycle tests: ${rootSkip}`);
-
-for (const rt of testRuntimes()) {
-  if (rt.skip) console.log(`# skipping shim-lifecycle tests with ${rt.path}: ${rt.skip}`);
-  describe(`wharf-shim lifecycle (${rt.path})`, { skip: rootSkip || rt.skip }, () => {
+for (const rt of testRuntimes('shim-lifecycle')) {
+  describe(`wharf-shim lifecycle (${rt.path})`, { skip: rt.skip }, () => {
     it('reports the container pid on the sync fd and is not our child', async (t) => {
       const c = ShimContainer.forBundle(rt.path, { args: ['sleep', '1000'] });
       t.after(() => c.dispose());

@@ -4,11 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { isRoot } from '../../engine/testing/busybox.js';
 import { ShimContainer, testRuntimes } from './shim-harness.js';
-
-const rootSkip = isRoot() ? false : 'needs root (namespaces, cgroups)';
-if (rootSkip) console.log(`# skipping shim-log tests: ${rootSkip}`);
 
 const TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/;
 
@@ -43,9 +39,8 @@ function rawLogFields(path: string, stream: string): string[] {
     });
 }
 
-for (const rt of testRuntimes()) {
-  if (rt.skip) console.log(`# skipping shim-log tests with ${rt.path}: ${rt.skip}`);
-  describe(`wharf-shim json-file log (${rt.path})`, { skip: rootSkip || rt.skip }, () => {
+for (const rt of testRuntimes('shim-log')) {
+  describe(`wharf-shim json-file log (${rt.path})`, { skip: rt.skip }, () => {
     it('logs stdout and stderr with Docker escaping and timestamps', async (t) => {
       const c = ShimContainer.forBundle(rt.path, { args: ['sh', '-c', 'cat /out; cat /err >&2'] });
       t.after(() => c.dispose());

@@ -14,16 +14,10 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { isRoot } from '../../engine/testing/busybox.js';
 import { buildTar, getXattr, readTar, setXattr } from '../../engine/storage/layers/testing.js';
-import { haveUntar, runUntar, runUntarRaw, Sandbox } from './untar-harness.js';
+import { untarSkip, runUntar, runUntarRaw, Sandbox } from './untar-harness.js';
 
-const skip = !isRoot()
-  ? 'needs root (mount namespace, chown, mknod)'
-  : !haveUntar()
-    ? 'wharf-untar not built'
-    : false;
-if (skip) console.log(`# skipping untar extract tests: ${skip}`);
+const skip = untarSkip('untar extract');
 
 // security.capability v2 for cap_net_raw+ep (what `setcap cap_net_raw+ep` writes).
 const CAP_NET_RAW = Buffer.from('0100000200200000000000000000000000000000', 'hex');

@@ -13,6 +13,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isRoot } from '../../engine/testing/busybox.js';
 
 /** The built helper, or $WHARF_UNTAR (as the engine uses). */
 export const UNTAR =
@@ -20,6 +21,17 @@ export const UNTAR =
 
 export function haveUntar(): boolean {
   return existsSync(UNTAR);
+}
+
+/** Why the wharf-untar suites cannot run here (printed), or false. */
+export function untarSkip(suite: string): string | false {
+  const skip = !isRoot()
+    ? 'needs root (mount namespace, chown, mknod)'
+    : !haveUntar()
+      ? 'wharf-untar not built'
+      : false;
+  if (skip) console.log(`# skipping ${suite} tests: ${skip}`);
+  return skip;
 }
 
 export interface RunResult {

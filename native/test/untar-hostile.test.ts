@@ -6,16 +6,10 @@ import assert from 'node:assert/strict';
 import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { isRoot } from '../../engine/testing/busybox.js';
 import { buildTar, type TarMember } from '../../engine/storage/layers/testing.js';
-import { haveUntar, runUntar, Sandbox } from './untar-harness.js';
+import { untarSkip, runUntar, Sandbox } from './untar-harness.js';
 
-const skip = !isRoot()
-  ? 'needs root (mount namespace, chown, mknod)'
-  : !haveUntar()
-    ? 'wharf-untar not built'
-    : false;
-if (skip) console.log(`# skipping untar hostile tests: ${skip}`);
+const skip = untarSkip('untar hostile');
 
 describe('wharf-untar: hostile layer tars', { skip }, () => {
   const boxes: Sandbox[] = [];

@@ -46,7 +46,8 @@ export function describeError(err: unknown): { message: string; status?: number 
   if (typeof err === 'object' && err !== null) {
     const e = err as { statusCode?: number; json?: { message?: string }; message?: string; code?: string };
     const engineMsg = e.json?.message;
-    if (engineMsg) return { message: capitalize(engineMsg), ...(e.statusCode ? { status: e.statusCode } : {}) };
+    if (engineMsg)
+      return { message: capitalize(engineMsg), ...(e.statusCode ? { status: e.statusCode } : {}) };
     if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED') {
       return { message: `The engine is not reachable (${e.code}). Is it running?` };
     }

@@ -28,7 +28,9 @@ export class EventFeed {
   constructor(
     private readonly endpoints: Endpoints,
     private readonly emit: (events: EngineEvent[]) => void,
-    private readonly batchMs = 50,
+    /** Called on every event as it arrives, before batching. */
+    private readonly onArrive: () => void = () => {},
+    private readonly batchMs = 16,
   ) {
     this.offChange = endpoints.onChange(() => this.reconnect());
     void this.connect();
@@ -52,6 +54,7 @@ export class EventFeed {
         return;
       }
       this.stream = s;
+      this.onArrive(); // events may have been missed while disconnected
       this.endpoints.setError(ep.id, undefined);
       this.backoff = 250;
       const lines = new LineSplitter();
@@ -81,6 +84,7 @@ export class EventFeed {
     } catch {
       return;
     }
+    this.onArrive();
     this.batch.push({
       type: e.Type ?? 'container',
       action: e.Action ?? e.status ?? '',

@@ -6,7 +6,9 @@ import type { Invoke, InvokeChannel } from '../../shared/ipc.js';
 import type { FsChange, HostInfo, ImageLayers, ResourceSpec, RunSpec } from '../../shared/types.js';
 import type { Endpoints } from './endpoints.js';
 import { parsePorts, toDetail, toImage, toSummary } from './map.js';
+import { describeError } from './docker-client.js';
 import { cgroupValues, underTheHood } from './host-view.js';
+import { volumeHandlers } from './volumes.js';
 
 type Async<F> = F extends (...a: infer A) => infer R ? (...a: A) => Promise<R> : never;
 export type Handlers = { [K in InvokeChannel]: Async<Invoke[K]> };
@@ -63,7 +65,12 @@ export function createHandlers(eps: Endpoints): Handlers {
   let hostCache: HostInfo | undefined;
 
   const systemInfo = async (): Promise<HostInfo> => {
-    const [i, v] = await Promise.all([d().info(), d().version().catch(() => undefined)]);
+    const [i, v] = await Promise.all([
+      d().info(),
+      d()
+        .version()
+        .catch(() => undefined),
+    ]);
     hostCache = {
       name: i.Name ?? '',
       serverVersion: i.ServerVersion ?? v?.Version ?? '',
@@ -82,6 +89,7 @@ export function createHandlers(eps: Endpoints): Handlers {
   };
 
   return {
+    ...volumeHandlers(d),
     'system/info': systemInfo,
     'endpoints/list': async () => eps.all(),
     'endpoints/add': async (input) => eps.add(input),
@@ -108,12 +116,19 @@ export function createHandlers(eps: Endpoints): Handlers {
         if (!/^[^=\s]+=/.test(e)) throw new Error(`Environment entry "${e}" should look like KEY=value.`);
       }
       const { exposed, bindings } = parsePorts(spec.ports);
+      // As `docker run -v`: "name:/path[:ro]" or "/host:/path[:ro]" are Binds; "/path" alone
+      // asks for an anonymous volume (Config.Volumes).
       const binds: string[] = [];
+      const anonymous: Record<string, object> = {};
       for (const v of spec.volumes.map((x) => x.trim()).filter(Boolean)) {
-        if (v.split(':').length < 2) throw new Error(`Volume "${v}" should look like /host/path:/container/path.`);
-        binds.push(v);
+        if (v.split(':').length >= 2) binds.push(v);
+        else if (v.startsWith('/')) anonymous[v] = {};
+        else
+          throw new Error(
+            `Volume "${v}" should look like volume-name:/container/path or /host/path:/container/path.`,
+          );
       }
-      const c = await d().createContainer({
+      const create = d().createContainer({
         Image: spec.image.trim(),
         ...(spec.name ? { name: spec.name } : {}),
         ...(spec.cmd.length ? { Cmd: spec.cmd } : {}),
@@ -121,12 +136,22 @@ export function createHandlers(eps: Endpoints): Handlers {
         Tty: spec.tty,
         OpenStdin: spec.tty,
         ExposedPorts: exposed,
+        ...(Object.keys(anonymous).length ? { Volumes: anonymous } : {}),
         HostConfig: {
           ...hostConfigResources(spec.resources),
           PortBindings: bindings,
           Binds: binds,
           RestartPolicy: { Name: spec.restart === 'no' ? '' : spec.restart },
         },
+      });
+      const c = await create.catch((err: unknown) => {
+        const status = (err as { statusCode?: number }).statusCode;
+        if (status === 404 && /no such image/i.test(describeError(err).message)) {
+          throw new Error(`${describeError(err).message}. Pull it from the Images view first.`, {
+            cause: err,
+          });
+        }
+        throw err;
       });
       await c.start();
       return { id: c.id, warnings: [] };
@@ -137,11 +162,16 @@ export function createHandlers(eps: Endpoints): Handlers {
     'containers/pause': async (id) => void (await d().getContainer(id).pause()),
     'containers/unpause': async (id) => void (await d().getContainer(id).unpause()),
     'containers/remove': async (id, force) => void (await d().getContainer(id).remove({ force })),
-    'containers/update': async (id, r) => {
-      validateResources(r, hostCache);
+    'containers/update': async (id, given) => {
+      validateResources(given, hostCache);
+      // In an update, 0 means "leave as is"; the UI's "default" swap is
+      // Docker's default for a new limit: twice the memory.
+      const r =
+        given.memory > 0 && given.memorySwap === 0 ? { ...given, memorySwap: 2 * given.memory } : given;
       const res = (await d()
         .getContainer(id)
-        .update(hostConfigResources(r) as Record<string, unknown>)) as { Warnings?: string[] | null } | undefined;
+        .update(hostConfigResources(r) as Record<string, unknown>)) as
+        { Warnings?: string[] | null } | undefined;
       return { warnings: res?.Warnings ?? [] };
     },
     'containers/top': async (id) => {
@@ -176,7 +206,9 @@ export function createHandlers(eps: Endpoints): Handlers {
     'images/remove': async (ref, force) => void (await d().getImage(ref).remove({ force })),
     'images/tag': async (ref, repo, tag) => {
       if (!repo.trim()) throw new Error('Give the new tag a repository name.');
-      await d().getImage(ref).tag({ repo: repo.trim(), tag: tag.trim() || 'latest' });
+      await d()
+        .getImage(ref)
+        .tag({ repo: repo.trim(), tag: tag.trim() || 'latest' });
     },
     'images/history': async (ref) => {
       const h = (await d().getImage(ref).history()) as {
@@ -186,7 +218,13 @@ export function createHandlers(eps: Endpoints): Handlers {
         Size: number;
         Comment: string;
       }[];
-      return h.map((x) => ({ id: x.Id, created: x.Created, createdBy: x.CreatedBy, size: x.Size, comment: x.Comment }));
+      return h.map((x) => ({
+        id: x.Id,
+        created: x.Created,
+        createdBy: x.CreatedBy,
+        size: x.Size,
+        comment: x.Comment,
+      }));
     },
     'images/layers': async (ref): Promise<ImageLayers> => {
       const img = await d().getImage(ref).inspect();

@@ -39,7 +39,12 @@ export async function cgroupValues(pid: number, id: string, root = '/sys/fs/cgro
       const v = await read(`${root}${path}/${f}`);
       if (v !== undefined) files[f] = v;
     }
-    return { version: 'v2', path, files, ...(Object.keys(files).length ? {} : { note: 'The cgroup is gone.' }) };
+    return {
+      version: 'v2',
+      path,
+      files,
+      ...(Object.keys(files).length ? {} : { note: 'The cgroup is gone.' }),
+    };
   }
   let shown = '';
   for (const [ctrl, names] of Object.entries(V1_FILES)) {
@@ -73,12 +78,19 @@ function parseOverlay(mountinfo: string): UnderTheHood['overlay'] {
     const [fstype, , super_] = right.split(' ');
     if (fstype !== 'overlay' || !super_) continue;
     const opts = new Map<string, string>();
+    const lower: string[] = [];
     for (const kv of super_.split(',')) {
       const eq = kv.indexOf('=');
-      if (eq > 0) opts.set(kv.slice(0, eq), kv.slice(eq + 1));
+      if (eq <= 0) continue;
+      const k = kv.slice(0, eq);
+      const v = kv.slice(eq + 1);
+      // lowerdir=a:b (mount(2)) or one lowerdir+=a per layer (fsconfig, kernel 6.8+).
+      if (k === 'lowerdir') lower.push(...v.split(':').filter(Boolean));
+      else if (k === 'lowerdir+') lower.push(v);
+      else opts.set(k, v);
     }
     return {
-      lowerdir: (opts.get('lowerdir') ?? '').split(':').filter(Boolean),
+      lowerdir: lower,
       upperdir: opts.get('upperdir') ?? '',
       workdir: opts.get('workdir') ?? '',
       merged: '',
@@ -93,7 +105,8 @@ export async function underTheHood(pid: number, id: string, merged: string): Pro
   const namespaces: UnderTheHood['namespaces'] = [];
   for (const t of NS_TYPES) {
     const link = await readlink(`/proc/${pid}/ns/${t}`).catch(() => '');
-    const host = await readlink(`/proc/1/ns/${t}`).catch(() => '');
+    // The engine's own namespaces (the host's, for a rootful engine on this machine).
+    const host = await readlink(`/proc/self/ns/${t}`).catch(() => '');
     const inode = /\[(\d+)\]/.exec(link)?.[1] ?? '';
     const hostInode = /\[(\d+)\]/.exec(host)?.[1] ?? '';
     if (inode) namespaces.push({ type: t, inode, hostInode, shared: inode === hostInode });
@@ -106,6 +119,8 @@ export async function underTheHood(pid: number, id: string, merged: string): Pro
     namespaces,
     cgroup,
     ...(overlay ? { overlay } : {}),
-    ...(namespaces.length ? {} : { note: 'The process is not visible from here (engine on another machine?).' }),
+    ...(namespaces.length
+      ? {}
+      : { note: 'The process is not visible from here (engine on another machine?).' }),
   };
 }

@@ -38,8 +38,16 @@ export interface Backend {
   invoke(channel: string, args: unknown[]): Promise<unknown>;
   on<K extends EventChannel>(channel: K, cb: (payload: Events[K]) => void): () => void;
   open(kind: string, args: unknown, transport: StreamTransport<unknown>): OpenStream;
+  /**
+   * Starts fetching the container list before the renderer asks for it (call
+   * when a window or page starts loading); the next `containers/list` gets it.
+   */
+  prefetch(): void;
   close(): void;
 }
+
+/** A prefetched list is handed out only this fresh, and only if no engine event came since. */
+const SNAPSHOT_FRESH_MS = 3000;
 
 type Opener<K extends StreamKind> = (
   docker: Dockerode,
@@ -69,8 +77,30 @@ export function createBackend(opts: BackendOptions): Backend {
   const emit = <K extends EventChannel>(k: K, p: Events[K]): void => {
     for (const l of listeners[k]) l(p);
   };
-  const feed = new EventFeed(endpoints, (ev) => emit('engine/events', ev));
-  const offEp = endpoints.onChange((ep) => emit('endpoint/changed', ep));
+  // The container list, shared by concurrent callers and reused while fresh:
+  // any engine event or endpoint switch makes it stale (gen moves on).
+  let gen = 0;
+  let snapshot: { gen: number; at: number; list: Promise<unknown> } | undefined;
+  const containerList = (): Promise<unknown> => {
+    if (snapshot && snapshot.gen === gen && Date.now() - snapshot.at < SNAPSHOT_FRESH_MS) {
+      return snapshot.list;
+    }
+    const s = { gen, at: Date.now(), list: handlers['containers/list']() as Promise<unknown> };
+    snapshot = s;
+    s.list.catch(() => {
+      if (snapshot === s) snapshot = undefined;
+    });
+    return s.list;
+  };
+  const feed = new EventFeed(
+    endpoints,
+    (ev) => emit('engine/events', ev),
+    () => gen++,
+  );
+  const offEp = endpoints.onChange((ep) => {
+    gen++;
+    emit('endpoint/changed', ep);
+  });
   const sessions = new Set<OpenStream>();
 
   return {
@@ -79,6 +109,7 @@ export function createBackend(opts: BackendOptions): Backend {
       if (!isInvokeChannel(channel)) throw new Error(`unknown channel ${JSON.stringify(channel)}`);
       if (!Array.isArray(args)) throw new Error('arguments must be a list');
       opts.log?.(`invoke ${channel}`);
+      if (channel === 'containers/list') return containerList();
       const fn = handlers[channel as InvokeChannel] as (...a: unknown[]) => Promise<unknown>;
       return fn(...args);
     },
@@ -123,7 +154,11 @@ export function createBackend(opts: BackendOptions): Backend {
       );
       return handle;
     },
+    prefetch() {
+      void containerList();
+    },
     close() {
+      snapshot = undefined;
       feed.close();
       offEp();
       for (const s of [...sessions]) s.close();

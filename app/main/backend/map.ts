@@ -107,7 +107,8 @@ export function toDetail(i: Dockerode.ContainerInspectInfo): ContainerDetail {
     resources: toResources(i.HostConfig),
     mounts: (i.Mounts ?? []).map((m) => ({
       type: m.Type,
-      source: m.Source,
+      // A volume by its name (the host path is in the Volumes view).
+      source: m.Type === 'volume' && m.Name ? m.Name : m.Source,
       destination: m.Destination,
       rw: m.RW,
     })),
@@ -145,7 +146,8 @@ export function parsePorts(specs: string[]): {
     if (!/^\d+$/.test(ctr)) throw new Error(`Port "${spec}": the container port must be a number.`);
     const hostPort = parts.pop() ?? '';
     const hostIp = parts.join(':');
-    if (hostPort && !/^\d+$/.test(hostPort)) throw new Error(`Port "${spec}": the host port must be a number.`);
+    if (hostPort && !/^\d+$/.test(hostPort))
+      throw new Error(`Port "${spec}": the host port must be a number.`);
     const key = `${ctr}/${proto}`;
     exposed[key] = {};
     (bindings[key] ??= []).push({ HostIp: hostIp, HostPort: hostPort });

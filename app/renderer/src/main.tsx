@@ -1,8 +1,11 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import '@xterm/xterm/css/xterm.css';
 import './styles.css';
 import { App } from './views/App.js';
+import { startSync } from './store/actions.js';
+
+// Ask for the snapshot now, not after the first render: it loads while React renders.
+startSync();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

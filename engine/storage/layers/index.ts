@@ -1,12 +1,14 @@
 // Layer store: each layer is extracted once into layers/<chainID>/diff and
 // shared by every image that has it (DESIGN.md, on-disk layout).
 //
-// Lifecycle: extract() streams a layer tar (gzip, zstd or plain) through the
-// diffID hash into a confined extraction helper writing a temp dir, then
-// renames it to layers/<chainID>/ only when the diffID is the expected one.
+// Lifecycle: extract() feeds a layer tar (gzip, zstd or plain; a stream, or a
+// file on disk) to a confined extraction helper that computes the diffID and
+// writes a temp dir, then renames it to layers/<chainID>/ only when the
+// diffID is the expected one.
 // A failed or interrupted extract leaves nothing under layers/<chainID>.
 // Layers are reference-counted by images (acquire/release); release of the
-// last reference removes the directory.
+// last reference removes the directory. At start the engine recomputes the
+// counts from the image records (images/reconcile.ts, setRefs).
 //
 // extract() contract for callers: if the input stream errors, the layer is
 // discarded and the error is rethrown (a WharfError as is, e.g. a blob
@@ -25,11 +27,27 @@ export interface ExtractOptions {
   parentChainID: Digest | null;
   /** When known (from the image config), extraction fails unless it matches. */
   expectedDiffID?: Digest;
+  /**
+   * The parent is being extracted alongside (a pull extracting its layers
+   * out of order): don't require it to be present yet. The caller must not
+   * use the layer before its parent is in; a crash may leave it without one,
+   * which the start-up reconcile removes as unreferenced.
+   */
+  parentPending?: boolean;
   /** Omitted: detected from the stream's magic bytes. */
   compression?: Compression;
   signal?: AbortSignal;
-  /** Called with uncompressed bytes written so far. */
+  /** Called with the input bytes (as given, compressed or not) consumed so far. */
   onProgress?: (bytes: number) => void;
+}
+
+/**
+ * A layer blob already on disk (the content store's file): the helper reads
+ * it directly, no byte of it passes through the engine (gzip and plain; a
+ * zstd file is streamed). Its size is reported through onProgress at the end.
+ */
+export interface LayerFile {
+  path: string;
 }
 
 export interface LayerInfo {
@@ -47,7 +65,7 @@ export interface LayerStore {
   get(chainID: Digest): Promise<LayerInfo | undefined>;
   /** Absolute path of layers/<chainID>/diff (for overlay lowerdir). */
   diffDir(chainID: Digest): string;
-  extract(input: Readable, opts: ExtractOptions): Promise<LayerInfo>;
+  extract(input: Readable | LayerFile, opts: ExtractOptions): Promise<LayerInfo>;
   /** A plain tar of the layer's content with whiteouts as .wh. entries (save, push of committed layers). */
   tar(chainID: Digest): Readable;
   acquire(chainID: Digest): Promise<void>;
@@ -55,11 +73,22 @@ export interface LayerStore {
   release(chainID: Digest): Promise<void>;
   /** Current reference count (0 for an unknown or unreferenced layer). */
   refs(chainID: Digest): Promise<number>;
+  /**
+   * Sets the reference count outright (the start-up reconcile, which
+   * recomputes counts from the image records); 0 removes the layer.
+   */
+  setRefs(chainID: Digest, n: number): Promise<void>;
   list(): Promise<LayerInfo[]>;
   /** Removes temp dirs a crash left behind. */
   cleanup(): Promise<void>;
 }
 
 export { createLayerStore, chainIDOf, chainIDsOf, type LayerStoreOptions } from './layer-store.js';
-export { tarDirectory, DEFAULT_UNTAR_LIMITS, type TarDirectoryOptions, type UntarLimits } from './untar.js';
+export {
+  tarDirectory,
+  isLayerFile,
+  DEFAULT_UNTAR_LIMITS,
+  type TarDirectoryOptions,
+  type UntarLimits,
+} from './untar.js';
 export { importRootfsTar, exportMerged, type ImportOptions } from './import-export.js';

@@ -125,7 +125,7 @@ describe('layer store', { skip }, () => {
       assert.equal(info.diffID, diffID, kind);
       assert.equal(info.chainID, diffID, `${kind}: bottom chainID = diffID`);
       assert.equal(info.size, 6 + 5 + 4 + 10);
-      assert.equal(progress, tar.length);
+      assert.equal(progress, blob.length);
       const diff = store.diffDir(info.chainID);
       assert.equal(readFileSync(join(diff, 'etc/motd'), 'utf8'), 'hello\n');
       assert.equal(statSync(join(diff, 'bin/tool')).mode & 0o7777, 0o4755);

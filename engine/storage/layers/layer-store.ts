@@ -15,10 +15,11 @@ import { chmod, mkdir, mkdtemp, open, readFile, readdir, rename, rm } from 'node
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { isErrno, wharfError } from '../../errors.js';
-import type { Digest, ExtractOptions, LayerInfo, LayerStore } from './index.js';
+import type { Digest, ExtractOptions, LayerFile, LayerInfo, LayerStore } from './index.js';
 import {
   DEFAULT_UNTAR_LIMITS,
   defaultUntarPath,
+  isLayerFile,
   tarDirectory,
   untarInto,
   type UntarLimits,
@@ -79,6 +80,11 @@ async function writeFileAtomic(path: string, data: string): Promise<void> {
     await rm(tmp, { force: true });
     throw err;
   }
+}
+
+/** Lets go of an input that will not be read. */
+function discard(input: Readable | LayerFile): void {
+  if (!isLayerFile(input)) input.destroy();
 }
 
 interface InfoFile extends LayerInfo {
@@ -144,11 +150,11 @@ export class OverlayLayerStore implements LayerStore {
     return { chainID: info.chainID, diffID: info.diffID, parentChainID: info.parentChainID, size: info.size };
   }
 
-  async extract(input: Readable, opts: ExtractOptions): Promise<LayerInfo> {
+  async extract(input: Readable | LayerFile, opts: ExtractOptions): Promise<LayerInfo> {
     await this.ready();
     const parent = opts.parentChainID;
-    if (parent !== null && !(await this.has(parent))) {
-      input.destroy();
+    if (parent !== null && !opts.parentPending && !(await this.has(parent))) {
+      discard(input);
       throw wharfError('LAYER_NOT_FOUND', `${parent} (the parent of the layer being extracted)`);
     }
     if (opts.expectedDiffID === undefined) return this.extractNew(input, opts);
@@ -157,14 +163,14 @@ export class OverlayLayerStore implements LayerStore {
     for (;;) {
       const existing = await this.get(chainID);
       if (existing) {
-        input.destroy();
+        discard(input);
         return existing;
       }
       const running = this.inflight.get(chainID);
       if (!running) break;
       try {
         const info = await running;
-        input.destroy();
+        discard(input);
         return info;
       } catch {
         // That one failed; try again with our own stream.
@@ -179,7 +185,7 @@ export class OverlayLayerStore implements LayerStore {
     }
   }
 
-  private async extractNew(input: Readable, opts: ExtractOptions): Promise<LayerInfo> {
+  private async extractNew(input: Readable | LayerFile, opts: ExtractOptions): Promise<LayerInfo> {
     const tmp = await mkdtemp(join(this.tmpRoot, 'x-'));
     try {
       const diff = join(tmp, 'diff');
@@ -270,6 +276,23 @@ export class OverlayLayerStore implements LayerStore {
         return;
       }
       await this.remove(chainID);
+    });
+  }
+
+  setRefs(chainID: Digest, n: number): Promise<void> {
+    if (!Number.isInteger(n) || n < 0) throw wharfError('INVALID_ARGUMENT', `reference count ${n}`);
+    return this.locked(chainID, async () => {
+      if (!(await this.has(chainID))) {
+        if (n > 0) throw wharfError('LAYER_NOT_FOUND', chainID);
+        return;
+      }
+      if (n === 0) {
+        await this.remove(chainID);
+        return;
+      }
+      if ((await this.readRefs(chainID)) !== n) {
+        await writeFileAtomic(join(this.layerDir(chainID), 'refs'), `${n}\n`);
+      }
     });
   }
 

@@ -38,6 +38,15 @@ int wharf_cgroup_read_procs (const char *dir, pid_t **pids, size_t *n, wharf_err
  * being released). ENOENT is success. */
 int wharf_cgroup_rmdir (const char *dir, wharf_error_t *err);
 
+/* Called per level of wharf_cgroup_mkdirs with the child dir and its parent. */
+typedef int (*wharf_cgroup_level_fn) (const char *dir, const char *parent, wharf_error_t *err);
+
+/* mkdir -p <root>/<path>, one component at a time: `before` runs ahead of
+ * creating each level, `after` once it exists (either may be NULL). On
+ * success *dir_out (when given) is the full path, to be freed. */
+int wharf_cgroup_mkdirs (const char *root, const char *path, wharf_cgroup_level_fn before,
+                         wharf_cgroup_level_fn after, char **dir_out, wharf_error_t *err);
+
 /* Sleeps ms milliseconds. */
 void wharf_cgroup_sleep_ms (unsigned ms);
 

@@ -1,5 +1,5 @@
 /* File helpers for the cgroup drivers: join paths, read/write one cgroup
- * file, parse flat-keyed files and cgroup.procs, rmdir with retry. */
+ * file, parse flat-keyed files and cgroup.procs, mkdir -p, rmdir with retry. */
 #include "cgroup/cgroup-internal.h"
 
 #include <errno.h>
@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,6 +28,38 @@ wharf_cgroup_join (const char *a, const char *b)
   if (asprintf (&out, "%.*s/%s", (int) la, a, b) < 0)
     return NULL;
   return out;
+}
+
+int
+wharf_cgroup_mkdirs (const char *root, const char *path, wharf_cgroup_level_fn before,
+                     wharf_cgroup_level_fn after, char **dir_out, wharf_error_t *err)
+{
+  cleanup_free char *cur = strdup (root);
+  cleanup_free char *copy = strdup (path);
+  char *comp, *save = NULL;
+  if (cur == NULL || copy == NULL)
+    return wharf_make_error (err, ENOMEM, "create cgroup");
+  for (comp = strtok_r (copy, "/", &save); comp; comp = strtok_r (NULL, "/", &save))
+    {
+      cleanup_free char *next = wharf_cgroup_join (cur, comp);
+      if (next == NULL)
+        return wharf_make_error (err, ENOMEM, "create cgroup");
+      if (before && before (next, cur, err) < 0)
+        return -1;
+      if (mkdir (next, 0755) < 0 && errno != EEXIST)
+        return wharf_make_error (err, errno, "mkdir `%s`", next);
+      if (after && after (next, cur, err) < 0)
+        return -1;
+      free (cur);
+      cur = next;
+      next = NULL;
+    }
+  if (dir_out)
+    {
+      *dir_out = cur;
+      cur = NULL;
+    }
+  return 0;
 }
 
 bool

@@ -40,42 +40,11 @@ cpuset_init (const char *dir, const char *parent, wharf_error_t *err)
     {
       cleanup_free char *cur = NULL, *up = NULL;
       if (wharf_cgroup_read (dir, files[i], &cur, err) < 0)
-        return -1;
+        return wharf_error_wrap (err, "initialise cpuset");
       if (*cur != '\0')
         continue;
       if (wharf_cgroup_read (parent, files[i], &up, err) < 0 || wharf_cgroup_write (dir, files[i], up, err) < 0)
-        return -1;
-    }
-  return 0;
-}
-
-/* mkdir -p root/path, initialising cpuset at each level when cpuset. */
-static int
-make_dirs (const char *root, const char *path, bool cpuset, wharf_error_t *err)
-{
-  cleanup_free char *cur = strdup (root);
-  cleanup_free char *copy = strdup (path);
-  char *comp, *save = NULL;
-  if (cur == NULL || copy == NULL)
-    return wharf_make_error (err, ENOMEM, "create cgroup");
-  for (comp = strtok_r (copy, "/", &save); comp; comp = strtok_r (NULL, "/", &save))
-    {
-      char *next = wharf_cgroup_join (cur, comp);
-      if (next == NULL)
-        return wharf_make_error (err, ENOMEM, "create cgroup");
-      if (mkdir (next, 0755) < 0 && errno != EEXIST)
-        {
-          int e = errno;
-          free (next);
-          return wharf_make_error (err, e, "mkdir `%s/%s`", cur, comp);
-        }
-      if (cpuset && cpuset_init (next, cur, err) < 0)
-        {
-          free (next);
-          return wharf_error_wrap (err, "initialise cpuset");
-        }
-      free (cur);
-      cur = next;
+        return wharf_error_wrap (err, "initialise cpuset");
     }
   return 0;
 }
@@ -94,11 +63,9 @@ v1_enter (struct wharf_cgroup *cg, pid_t pid, wharf_error_t *err)
         return wharf_make_error (err, ENOMEM, "create cgroup");
       if (stat (root, &st) < 0 || !S_ISDIR (st.st_mode))
         continue; /* controller not mounted */
-      if (make_dirs (root, cg->path, strcmp (controllers[i], "cpuset") == 0, err) < 0)
+      bool cpuset = strcmp (controllers[i], "cpuset") == 0;
+      if (wharf_cgroup_mkdirs (root, cg->path, NULL, cpuset ? cpuset_init : NULL, &dir, err) < 0)
         return -1;
-      dir = wharf_cgroup_join (root, cg->path);
-      if (dir == NULL)
-        return wharf_make_error (err, ENOMEM, "create cgroup");
       if (pid > 0 && wharf_cgroup_write (dir, "cgroup.procs", pidbuf, err) < 0)
         return wharf_error_wrap (err, "join %s cgroup", controllers[i]);
     }
@@ -109,8 +76,8 @@ v1_enter (struct wharf_cgroup *cg, pid_t pid, wharf_error_t *err)
     if (uroot != NULL && wharf_cgroup_file_exists (uroot, "cgroup.controllers"))
       {
         wharf_error_t ignored = NULL;
-        cleanup_free char *udir = wharf_cgroup_join (uroot, cg->path);
-        if (make_dirs (uroot, cg->path, false, &ignored) == 0 && udir && pid > 0)
+        cleanup_free char *udir = NULL;
+        if (wharf_cgroup_mkdirs (uroot, cg->path, NULL, NULL, &udir, &ignored) == 0 && pid > 0)
           wharf_cgroup_write (udir, "cgroup.procs", pidbuf, &ignored);
         wharf_error_release (&ignored);
       }

@@ -60,32 +60,21 @@ enable_controllers (const char *dir, wharf_error_t *err)
   return 0;
 }
 
+/* Before each level is created: the controllers go down from its parent. */
+static int
+enable_in_parent (const char *dir, const char *parent, wharf_error_t *err)
+{
+  (void) dir;
+  return enable_controllers (parent, err);
+}
+
 static int
 v2_enter (struct wharf_cgroup *cg, pid_t pid, wharf_error_t *err)
 {
-  cleanup_free char *cur = strdup (cg->fs_root);
-  cleanup_free char *copy = strdup (cg->path);
-  char *comp, *save = NULL;
-  if (cur == NULL || copy == NULL)
-    return wharf_make_error (err, ENOMEM, "create cgroup");
-  for (comp = strtok_r (copy, "/", &save); comp; comp = strtok_r (NULL, "/", &save))
-    {
-      char *next;
-      if (enable_controllers (cur, err) < 0)
-        return -1;
-      next = wharf_cgroup_join (cur, comp);
-      if (next == NULL)
-        return wharf_make_error (err, ENOMEM, "create cgroup");
-      if (mkdir (next, 0755) < 0 && errno != EEXIST)
-        {
-          int e = errno;
-          free (next);
-          return wharf_make_error (err, e, "mkdir `%s/%s`", cur, comp);
-        }
-      free (cur);
-      cur = next;
-    }
-  if (pid > 0 && wharf_cgroup_writef (cur, "cgroup.procs", err, "%d", (int) pid) < 0)
+  cleanup_free char *dir = NULL;
+  if (wharf_cgroup_mkdirs (cg->fs_root, cg->path, enable_in_parent, NULL, &dir, err) < 0)
+    return -1;
+  if (pid > 0 && wharf_cgroup_writef (dir, "cgroup.procs", err, "%d", (int) pid) < 0)
     return wharf_error_wrap (err, "join cgroup");
   return 0;
 }

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,44 +46,37 @@ cleanup_pidp (pid_t *pid)
   *pid = 0;
 }
 
-ssize_t
-wharf_write_all (int fd, const void *buf, size_t len)
+/* Moves len bytes with read(2) or write(2), retrying on EINTR and short
+ * transfers; stops early at EOF (or a write that moves nothing). */
+static ssize_t
+transfer_all (int fd, char *p, size_t len, bool writing)
 {
-  const char *p = buf;
   size_t done = 0;
   while (done < len)
     {
-      ssize_t r = write (fd, p + done, len - done);
+      ssize_t r = writing ? write (fd, p + done, len - done) : read (fd, p + done, len - done);
+      if (r < 0 && errno == EINTR)
+        continue;
       if (r < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          return -1;
-        }
+        return -1;
+      if (r == 0)
+        break;
       done += (size_t) r;
     }
   return (ssize_t) done;
 }
 
 ssize_t
+wharf_write_all (int fd, const void *buf, size_t len)
+{
+  /* write(2) does not modify the buffer. */
+  return transfer_all (fd, (char *) buf, len, true);
+}
+
+ssize_t
 wharf_read_all (int fd, void *buf, size_t len)
 {
-  char *p = buf;
-  size_t done = 0;
-  while (done < len)
-    {
-      ssize_t r = read (fd, p + done, len - done);
-      if (r < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          return -1;
-        }
-      if (r == 0)
-        break;
-      done += (size_t) r;
-    }
-  return (ssize_t) done;
+  return transfer_all (fd, buf, len, false);
 }
 
 int

@@ -171,5 +171,13 @@ int wharf_mount_options_parse (const struct cJSON *options, struct wharf_mount *
 /* Helpers for the parsers. */
 int wharf_json_string_array (const struct cJSON *arr, const char *what, char ***out, size_t *n,
                              wharf_error_t *err);
+/* obj[key] when it is a string, else NULL. */
+const char *wharf_json_opt_string (const struct cJSON *obj, const char *key);
+/* obj[key] as a uint32: 1 when set, 0 when absent and not required, -1 on error. */
+int wharf_json_u32 (const struct cJSON *obj, const char *key, uint32_t *out, bool required, const char *ctx,
+                    wharf_error_t *err);
+
+/* The "linux" object (spec_linux.c). */
+int wharf_spec_parse_linux (const struct cJSON *lx, struct wharf_spec *spec, wharf_error_t *err);
 
 #endif

@@ -226,25 +226,10 @@ handle_member (struct archive *in, struct archive *out, struct archive_entry *e,
     }
 }
 
-/* Reads what follows the end-of-archive blocks, so the writer on the other
- * end of the pipe can hash the whole stream (the diffID covers every byte). */
-static int
-drain (int fd, wharf_error_t *err)
-{
-  char buf[64 * 1024];
-  for (;;)
-    {
-      ssize_t r = read (fd, buf, sizeof (buf));
-      if (r == 0)
-        return 0;
-      if (r < 0 && errno != EINTR)
-        return wharf_make_error (err, errno, "read the layer");
-    }
-}
-
 int
 untar_extract (int fd, const struct untar_extract_opts *opts, struct untar_result *res, wharf_error_t *err)
 {
+  cleanup_input struct untar_input *stream = NULL; /* freed after the reader using it */
   cleanup_read struct archive *in = archive_read_new ();
   cleanup_write struct archive *out = archive_write_disk_new ();
   struct root_meta root = { 0 };
@@ -252,13 +237,16 @@ untar_extract (int fd, const struct untar_extract_opts *opts, struct untar_resul
 
   if (in == NULL || out == NULL)
     return wharf_make_error (err, ENOMEM, "libarchive");
+  /* The stream limit is the same bound as the members' (a tar is never smaller than its content). */
+  if (untar_input_new (fd, opts->gzip, opts->digest, opts->max_size, &stream, err) < 0)
+    return -1;
   archive_read_support_format_tar (in);
   archive_read_support_format_empty (in);
   archive_write_disk_set_options (out, EXTRACT_FLAGS);
   /* No archive_write_disk_set_standard_lookup: ids stay numeric, and NSS is
    * never asked (it would load modules and read /etc from the layer). */
-  if (archive_read_open_fd (in, fd, 128 * 1024) != ARCHIVE_OK)
-    return wharf_make_error (err, 0, "read the layer: %s", archive_error_string (in));
+  if (untar_input_open (stream, in, err) < 0)
+    return -1;
 
   for (;;)
     {
@@ -273,8 +261,13 @@ untar_extract (int fd, const struct untar_extract_opts *opts, struct untar_resul
       if (handle_member (in, out, e, opts, res, &root, err) < 0)
         return -1;
     }
-  if (drain (fd, err) < 0)
+  /* What follows the end-of-archive blocks is read too: the diffID covers
+   * every byte, and the writer on the other end of the pipe gets no EPIPE. */
+  if (untar_input_drain (stream, err) < 0)
     return -1;
+  res->stream_bytes = untar_input_bytes (stream);
+  if (opts->digest)
+    untar_input_digest (stream, res->diff_id);
   if (archive_write_close (out) != ARCHIVE_OK)
     return wharf_make_error (err, 0, "finish the layer: %s", archive_error_string (out));
   return apply_root_meta (&root, err);

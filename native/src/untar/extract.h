@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "untar/input.h"
 #include "untar/names.h"
 
 struct untar_extract_opts
@@ -20,12 +21,16 @@ struct untar_extract_opts
   uint64_t max_size;    /* sum of member sizes (sparse files count their full size) */
   uint64_t max_entries; /* members, whiteouts included */
   bool allow_devices;   /* block/char devices and fifos other than whiteouts */
+  bool gzip;            /* the fd carries gzip (untar/input.h) */
+  bool digest;          /* compute the diffID */
 };
 
 struct untar_result
 {
   uint64_t size;
   uint64_t entries;
+  uint64_t stream_bytes;                  /* uncompressed tar bytes */
+  char diff_id[UNTAR_DIGEST_LEN + 1];     /* with opts->digest, else "" */
 };
 
 int untar_extract (int fd, const struct untar_extract_opts *opts, struct untar_result *res, wharf_error_t *err);

@@ -2,19 +2,22 @@
  * directory as a tar (stdout), confined to that directory (untar/confine.h).
  *
  *   wharf-untar [--max-size N] [--max-entries N] [--max-path N] [--max-depth N]
- *               [--no-devices] DIR            < layer.tar
+ *               [--no-devices] [--gzip] [--digest] DIR   < layer.tar
  *   wharf-untar --create [--whiteouts] DIR    > layer.tar
  *
- * Extract prints one JSON line {"size":N,"entries":M} on success. Any failure
+ * Extract prints one JSON line {"size":N,"entries":M} on success, with
+ * --digest also "diffID":"sha256:…" (untar/input.h). Any failure
  * exits 1 with one line on stderr ("wharf-untar: member `x`: why") and may
  * leave DIR half-written: the caller extracts into a temp dir and removes it. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -49,7 +52,7 @@ parse_u64 (const char *s, const char *opt, uint64_t *out, wharf_error_t *err)
 static int
 parse_args (int argc, char **argv, struct cli *cli, wharf_error_t *err)
 {
-  enum { OPT_MAX_SIZE = 256, OPT_MAX_ENTRIES, OPT_MAX_PATH, OPT_MAX_DEPTH, OPT_NO_DEVICES, OPT_CREATE, OPT_WHITEOUTS };
+  enum { OPT_MAX_SIZE = 256, OPT_MAX_ENTRIES, OPT_MAX_PATH, OPT_MAX_DEPTH, OPT_NO_DEVICES, OPT_CREATE, OPT_WHITEOUTS, OPT_GZIP, OPT_DIGEST };
   static const struct option longopts[] = {
     { "max-size", required_argument, NULL, OPT_MAX_SIZE },
     { "max-entries", required_argument, NULL, OPT_MAX_ENTRIES },
@@ -58,6 +61,8 @@ parse_args (int argc, char **argv, struct cli *cli, wharf_error_t *err)
     { "no-devices", no_argument, NULL, OPT_NO_DEVICES },
     { "create", no_argument, NULL, OPT_CREATE },
     { "whiteouts", no_argument, NULL, OPT_WHITEOUTS },
+    { "gzip", no_argument, NULL, OPT_GZIP },
+    { "digest", no_argument, NULL, OPT_DIGEST },
     { NULL, 0, NULL, 0 },
   };
   uint64_t v;
@@ -100,6 +105,12 @@ parse_args (int argc, char **argv, struct cli *cli, wharf_error_t *err)
         case OPT_WHITEOUTS:
           cli->whiteouts = true;
           break;
+        case OPT_GZIP:
+          cli->extract.gzip = true;
+          break;
+        case OPT_DIGEST:
+          cli->extract.digest = true;
+          break;
         default:
           return wharf_make_error (err, 0, "usage: " PROG " [--create [--whiteouts]] [--max-size N] DIR");
         }
@@ -129,6 +140,14 @@ main (int argc, char **argv)
       goto fail;
     }
   umask (0);
+  /* Die with the engine: an orphan would go on writing into a temp dir that
+   * the next engine's start-up cleanup is removing (its stdin may be a file,
+   * which does not end when the engine dies). */
+  if (prctl (PR_SET_PDEATHSIG, SIGKILL) < 0)
+    {
+      wharf_make_error (&err, errno, "prctl PR_SET_PDEATHSIG");
+      goto fail;
+    }
   /* Names are UTF-8 in pax headers; with a UTF-8 LC_CTYPE libarchive passes
    * them through instead of converting. Loaded now, from the host. */
   if (setlocale (LC_CTYPE, "C.UTF-8") == NULL)
@@ -146,7 +165,11 @@ main (int argc, char **argv)
     }
   if (untar_extract (STDIN_FILENO, &cli.extract, &res, &err) < 0)
     goto fail;
-  printf ("{\"size\":%" PRIu64 ",\"entries\":%" PRIu64 "}\n", res.size, res.entries);
+  if (cli.extract.digest)
+    printf ("{\"size\":%" PRIu64 ",\"entries\":%" PRIu64 ",\"diffID\":\"%s\"}\n", res.size, res.entries,
+            res.diff_id);
+  else
+    printf ("{\"size\":%" PRIu64 ",\"entries\":%" PRIu64 "}\n", res.size, res.entries);
   return fflush (stdout) == 0 ? 0 : 1;
 
 fail:

@@ -14,6 +14,7 @@ export const bridge: Bridge = window.wharf ?? createWebBridge();
 /** A message a person can read, from anything thrown by an invoke. */
 export function errorText(err: unknown): string {
   if (err instanceof Error) return err.message;
-  if (typeof err === 'object' && err && 'message' in err) return String((err as { message: unknown }).message);
+  if (typeof err === 'object' && err && 'message' in err)
+    return String((err as { message: unknown }).message);
   return String(err);
 }

@@ -36,24 +36,40 @@ export function createWebBridge(): Bridge {
   let events: WebSocket | undefined;
   let retry = 250;
 
+  let dropped = false;
+  const emit = (channel: EventChannel, payload: unknown): void => {
+    for (const l of listeners.get(channel) ?? []) l(payload);
+  };
   const connectEvents = (): void => {
     const ws = new WebSocket(wsUrl('api/events'));
     events = ws;
     ws.onopen = () => {
       retry = 250;
+      if (!dropped) return;
+      // Events were missed while disconnected: tell the stores to reload,
+      // as they do when the endpoint changes.
+      dropped = false;
+      void bridge.invoke('endpoints/list').then(
+        (eps) => {
+          const active = eps.find((e) => e.active);
+          if (active) emit('endpoint/changed', active);
+        },
+        () => {},
+      );
     };
     ws.onmessage = (e) => {
       const m = JSON.parse(String(e.data)) as { channel: EventChannel; payload: unknown };
-      for (const l of listeners.get(m.channel) ?? []) l(m.payload);
+      emit(m.channel, m.payload);
     };
     ws.onclose = () => {
       events = undefined;
+      dropped = true;
       setTimeout(connectEvents, retry);
       retry = Math.min(retry * 2, 5000);
     };
   };
 
-  return {
+  const bridge: Bridge = {
     kind: 'web',
     async invoke<K extends InvokeChannel>(channel: K, ...args: InvokeArgs<K>): Promise<InvokeResult<K>> {
       const res = await fetch('api/invoke', {
@@ -61,8 +77,10 @@ export function createWebBridge(): Bridge {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ channel, args }),
       });
-      if (res.status === 401) throw new EngineError('This page needs its token again: open the URL `wharf serve` printed.');
-      const body = (await res.json()) as { ok: true; value: InvokeResult<K> } | { ok: false; error: BridgeError };
+      if (res.status === 401)
+        throw new EngineError('This page needs its token again: open the URL `wharf serve` printed.');
+      const body = (await res.json()) as
+        { ok: true; value: InvokeResult<K> } | { ok: false; error: BridgeError };
       if (!body.ok) throw new EngineError(body.error.message, body.error.status);
       return body.value;
     },
@@ -101,7 +119,8 @@ export function createWebBridge(): Bridge {
           for (const cb of data) cb(batch);
           return;
         }
-        const m = JSON.parse(String(e.data)) as { t: 'data'; batch: StreamDown<K>[] } | { t: 'end'; error?: string };
+        const m = JSON.parse(String(e.data)) as
+          { t: 'data'; batch: StreamDown<K>[] } | { t: 'end'; error?: string };
         if (m.t === 'data') for (const cb of data) cb(m.batch);
         else finish(m.error);
       };
@@ -129,4 +148,5 @@ export function createWebBridge(): Bridge {
       };
     },
   };
+  return bridge;
 }

@@ -18,6 +18,8 @@ const PATHS = {
   tag: 'M3 12V4h8l10 10-8 8L3 12Zm5-4h.01',
   chevron: 'm9 6 6 6-6 6',
   back: 'M15 6l-6 6 6 6',
+  database:
+    'M4 6c0-1.7 3.6-3 8-3s8 1.3 8 3-3.6 3-8 3-8-1.3-8-3Zm0 0v12c0 1.7 3.6 3 8 3s8-1.3 8-3V6M4 12c0 1.7 3.6 3 8 3s8-1.3 8-3',
   chip: 'M7 7h10v10H7zM9 3v4M15 3v4M9 17v4M15 17v4M3 9h4M3 15h4M17 9h4M17 15h4',
 } as const;
 

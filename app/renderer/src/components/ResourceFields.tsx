@@ -6,14 +6,21 @@ import { LimitSlider } from './LimitSlider.js';
 import { bytes } from '../lib/format.js';
 import { cpusScale, memoryScale, MiB, pidsScale, sharesScale, swapScale } from '../lib/limits.js';
 
-export const DEFAULT_RESOURCES: ResourceSpec = { memory: 0, memorySwap: 0, cpuShares: 0, nanoCpus: 0, pidsLimit: 0 };
+export const DEFAULT_RESOURCES: ResourceSpec = {
+  memory: 0,
+  memorySwap: 0,
+  cpuShares: 0,
+  nanoCpus: 0,
+  pidsLimit: 0,
+};
 
 export type ResourceErrors = Partial<Record<keyof ResourceSpec, string>>;
 
 export function validateResources(r: ResourceSpec, host: HostInfo | undefined): ResourceErrors {
   const e: ResourceErrors = {};
   if (r.memory !== 0 && r.memory < 6 * MiB) e.memory = 'At least 6 MB, or unlimited.';
-  else if (host && host.memTotal > 0 && r.memory > host.memTotal) e.memory = `The host has ${bytes(host.memTotal)}.`;
+  else if (host && host.memTotal > 0 && r.memory > host.memTotal)
+    e.memory = `The host has ${bytes(host.memTotal)}.`;
   if (r.memorySwap > 0) {
     if (r.memory === 0) e.memorySwap = 'Set a memory limit first.';
     else if (r.memorySwap < r.memory) e.memorySwap = 'Must be at least the memory limit.';
@@ -38,6 +45,15 @@ export function ResourceFields({
   const [more, setMore] = useState(value.nanoCpus > 0 || value.pidsLimit > 0);
   const mem = host?.memTotal ?? 0;
   const set = (k: keyof ResourceSpec) => (v: number) => onChange({ ...value, [k]: v });
+  // Memory + swap follows memory: the default (twice memory) stays the
+  // default, and it never falls below the memory limit.
+  const setMemory = (v: number): void => {
+    let swap = value.memorySwap;
+    if (v === 0) swap = swap < 0 ? swap : 0;
+    else if (swap > 0 && value.memory > 0 && swap === 2 * value.memory) swap = 2 * v;
+    else if (swap > 0 && swap < v) swap = v;
+    onChange({ ...value, memory: v, memorySwap: swap });
+  };
   return (
     <div className="resources">
       <LimitSlider
@@ -45,7 +61,7 @@ export function ResourceFields({
         label="Memory"
         scale={memoryScale(mem)}
         value={value.memory}
-        onChange={set('memory')}
+        onChange={setMemory}
         unit="MB"
         unitSize={MiB}
         hint={`Docker default: unlimited${mem ? ` · host has ${bytes(mem)}` : ''}`}

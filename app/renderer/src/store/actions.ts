@@ -5,7 +5,10 @@ import { getState, setState, type DetailTab, type StateFilter, type View } from 
 
 export async function loadHost(): Promise<void> {
   try {
-    const [host, endpoints] = await Promise.all([bridge.invoke('system/info'), bridge.invoke('endpoints/list')]);
+    const [host, endpoints] = await Promise.all([
+      bridge.invoke('system/info'),
+      bridge.invoke('endpoints/list'),
+    ]);
     setState({ host, endpoints, hostError: undefined });
   } catch (err) {
     setState({ hostError: errorText(err) });
@@ -29,6 +32,24 @@ export async function loadImages(): Promise<void> {
   } catch (err) {
     setState({ imagesLoaded: true, imagesError: errorText(err) });
   }
+}
+
+export async function loadVolumes(): Promise<void> {
+  try {
+    setState({ volumes: await bridge.invoke('volumes/list'), volumesLoaded: true, volumesError: undefined });
+  } catch (err) {
+    setState({ volumesLoaded: true, volumesError: errorText(err) });
+  }
+}
+
+let volumesTimer: ReturnType<typeof setTimeout> | undefined;
+/** Volume lists change with volume events and with containers coming and going (coalesced). */
+function volumesSoon(): void {
+  if (!getState().volumesLoaded) return;
+  volumesTimer ??= setTimeout(() => {
+    volumesTimer = undefined;
+    void loadVolumes();
+  }, 150);
 }
 
 const ACTION_STATE: Record<string, ContainerState> = {
@@ -58,7 +79,8 @@ function refreshSoon(id: string): void {
           const containers = { ...s.containers };
           for (const c of list) containers[c.id] = c;
           // Gone between the event and the fetch.
-          for (const id of ids) if (!seen.has(id) && containers[id]?.state === 'removing') delete containers[id];
+          for (const id of ids)
+            if (!seen.has(id) && containers[id]?.state === 'removing') delete containers[id];
           return { containers };
         });
       },
@@ -69,6 +91,10 @@ function refreshSoon(id: string): void {
 
 export function applyEngineEvents(events: EngineEvent[]): void {
   let imagesChanged = false;
+  if (
+    events.some((e) => e.type === 'volume' || (e.type === 'container' && /^(create|destroy)/.test(e.action)))
+  )
+    volumesSoon();
   setState((s) => {
     let containers = s.containers;
     let selected = s.selected;
@@ -95,7 +121,9 @@ export function applyEngineEvents(events: EngineEvent[]): void {
       const st = ACTION_STATE[action];
       if (cur && st) containers[e.id] = { ...cur, state: st };
       if (action === 'create') imagesChanged = true;
-      if (['create', 'start', 'die', 'stop', 'pause', 'unpause', 'restart', 'rename', 'update'].includes(action)) {
+      if (
+        ['create', 'start', 'die', 'stop', 'pause', 'unpause', 'restart', 'rename', 'update'].includes(action)
+      ) {
         refreshSoon(e.id);
       }
     }
@@ -171,6 +199,12 @@ export function setSelected(ids: string[]): void {
   setState({ selected });
 }
 
+/** The container list first (the first rows wait on it); images once it is in. */
+function loadAll(): void {
+  void loadContainers().then(loadImages);
+  void loadHost();
+}
+
 let started = false;
 /** Snapshot + event subscription; call once at startup. */
 export function startSync(): () => void {
@@ -178,10 +212,18 @@ export function startSync(): () => void {
   started = true;
   const offEvents = bridge.on('engine/events', applyEngineEvents);
   const offEp = bridge.on('endpoint/changed', () => {
-    setState({ containers: {}, images: [], selected: {}, detailId: undefined, containersLoaded: false });
-    void Promise.all([loadHost(), loadContainers(), loadImages()]);
+    setState({
+      containers: {},
+      images: [],
+      volumes: [],
+      volumesLoaded: false,
+      selected: {},
+      detailId: undefined,
+      containersLoaded: false,
+    });
+    loadAll();
   });
-  void Promise.all([loadHost(), loadContainers(), loadImages()]);
+  loadAll();
   return () => {
     started = false;
     offEvents();

@@ -2,19 +2,17 @@
 // Actions live at module level (actions.ts) so the bridge's event stream can
 // patch the store without hooks.
 import { create } from 'zustand';
-import type { ContainerSummary, EndpointInfo, HostInfo, ImageSummary } from '../../../shared/ipc.js';
+import type {
+  ContainerSummary,
+  EndpointInfo,
+  HostInfo,
+  ImageSummary,
+  VolumeSummary,
+} from '../../../shared/ipc.js';
 
-export type View = 'containers' | 'images' | 'settings';
+export type View = 'containers' | 'images' | 'volumes' | 'settings';
 export type DetailTab =
-  | 'overview'
-  | 'logs'
-  | 'terminal'
-  | 'stats'
-  | 'resources'
-  | 'processes'
-  | 'changes'
-  | 'hood'
-  | 'inspect';
+  'overview' | 'logs' | 'terminal' | 'stats' | 'resources' | 'processes' | 'changes' | 'hood' | 'inspect';
 export type StateFilter = 'all' | 'running' | 'stopped' | 'paused';
 
 export interface ContainersSlice {
@@ -31,6 +29,12 @@ export interface ImagesSlice {
   images: ImageSummary[];
   imagesLoaded: boolean;
   imagesError: string | undefined;
+}
+
+export interface VolumesSlice {
+  volumes: VolumeSummary[];
+  volumesLoaded: boolean;
+  volumesError: string | undefined;
 }
 
 export interface SystemSlice {
@@ -50,7 +54,7 @@ export interface UiSlice {
   runImage: string;
 }
 
-export type AppState = ContainersSlice & ImagesSlice & SystemSlice & UiSlice;
+export type AppState = ContainersSlice & ImagesSlice & VolumesSlice & SystemSlice & UiSlice;
 
 export const initialState: AppState = {
   containers: {},
@@ -61,6 +65,9 @@ export const initialState: AppState = {
   images: [],
   imagesLoaded: false,
   imagesError: undefined,
+  volumes: [],
+  volumesLoaded: false,
+  volumesError: undefined,
   host: undefined,
   hostError: undefined,
   endpoints: [],

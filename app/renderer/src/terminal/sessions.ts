@@ -5,6 +5,7 @@
 // instead of piling up in xterm's buffer.
 import { Terminal, type ITheme } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
+import '@xterm/xterm/css/xterm.css';
 import type { StreamHandle } from '../../../shared/ipc.js';
 import { bridge } from '../bridge/index.js';
 
@@ -88,6 +89,14 @@ export function openSession(id: string): TermSession {
     term.write(`\r\n\x1b[2m[${err ? `error: ${err}` : 'session ended'}]\x1b[0m\r\n`);
     changed();
   });
+
+  // Follow the system's light/dark switch.
+  const scheme = window.matchMedia('(prefers-color-scheme: dark)');
+  const onScheme = (): void => {
+    term.options.theme = theme();
+  };
+  scheme.addEventListener('change', onScheme);
+  disposables.push({ dispose: () => scheme.removeEventListener('change', onScheme) });
 
   const session: TermSession = {
     id,

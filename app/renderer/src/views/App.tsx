@@ -1,16 +1,22 @@
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { useStore, type View } from '../store/index.js';
 import { setView, startSync, closeDetail } from '../store/actions.js';
 import { Icon, type IconName } from '../components/Icon.js';
 import { ContainersView } from './ContainersView.js';
-import { ContainerDetailView } from './ContainerDetailView.js';
-import { ImagesView } from './ImagesView.js';
-import { SettingsView } from './SettingsView.js';
+
+// The list loads first; the detail (xterm, uPlot), Images, Volumes and Settings load on demand.
+const ContainerDetailView = lazy(() =>
+  import('./ContainerDetailView.js').then((m) => ({ default: m.ContainerDetailView })),
+);
+const ImagesView = lazy(() => import('./ImagesView.js').then((m) => ({ default: m.ImagesView })));
+const VolumesView = lazy(() => import('./VolumesView.js').then((m) => ({ default: m.VolumesView })));
+const SettingsView = lazy(() => import('./SettingsView.js').then((m) => ({ default: m.SettingsView })));
 import { RunDialog } from './RunDialog.js';
 
 const NAV: { id: View; label: string; icon: IconName }[] = [
   { id: 'containers', label: 'Containers', icon: 'box' },
   { id: 'images', label: 'Images', icon: 'layers' },
+  { id: 'volumes', label: 'Volumes', icon: 'database' },
   { id: 'settings', label: 'Settings', icon: 'settings' },
 ];
 
@@ -66,9 +72,12 @@ export function App() {
     <div className="app">
       <Sidebar />
       <main className="main">
-        {view === 'containers' && (detailId ? <ContainerDetailView id={detailId} /> : <ContainersView />)}
-        {view === 'images' && <ImagesView />}
-        {view === 'settings' && <SettingsView />}
+        <Suspense fallback={<div className="view muted">Loading…</div>}>
+          {view === 'containers' && (detailId ? <ContainerDetailView id={detailId} /> : <ContainersView />)}
+          {view === 'images' && <ImagesView />}
+          {view === 'volumes' && <VolumesView />}
+          {view === 'settings' && <SettingsView />}
+        </Suspense>
       </main>
       {runOpen && <RunDialog />}
     </div>

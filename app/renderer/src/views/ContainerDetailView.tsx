@@ -78,7 +78,11 @@ export function ContainerDetailView({ id }: { id: string }) {
           >
             <Icon name={paused ? 'play' : 'pause'} size={14} /> {paused ? 'Resume' : 'Pause'}
           </button>
-          <button className="btn danger" disabled={!!busy} onClick={() => void containerAction([id], 'remove')}>
+          <button
+            className="btn danger"
+            disabled={!!busy}
+            onClick={() => void containerAction([id], 'remove')}
+          >
             <Icon name="trash" size={14} /> Remove
           </button>
         </div>

@@ -77,16 +77,29 @@ function LayersPanel({ img }: { img: ImageSummary }) {
   );
 }
 
-function ImageRow({ img, selected, onSelect }: { img: ImageSummary; selected: boolean; onSelect: () => void }) {
+function ImageRow({
+  img,
+  selected,
+  onSelect,
+}: {
+  img: ImageSummary;
+  selected: boolean;
+  onSelect: () => void;
+}) {
   const [error, setError] = useState<string>();
   const [tagging, setTagging] = useState(false);
   const [newTag, setNewTag] = useState('');
   const name = img.tags[0] ?? `<none> ${shortId(img.id)}`;
-  const remove = () => bridge.invoke('images/remove', img.tags[0] ?? img.id, false).catch((e: unknown) => setError(errorText(e)));
+  const remove = () =>
+    bridge
+      .invoke('images/remove', img.tags[0] ?? img.id, false)
+      .catch((e: unknown) => setError(errorText(e)));
   const tag = () => {
     const [repo, t] = (() => {
       const i = newTag.lastIndexOf(':');
-      return i > newTag.lastIndexOf('/') && i > 0 ? [newTag.slice(0, i), newTag.slice(i + 1)] : [newTag, 'latest'];
+      return i > newTag.lastIndexOf('/') && i > 0
+        ? [newTag.slice(0, i), newTag.slice(i + 1)]
+        : [newTag, 'latest'];
     })();
     bridge.invoke('images/tag', img.id, repo, t).then(
       () => {
@@ -97,7 +110,12 @@ function ImageRow({ img, selected, onSelect }: { img: ImageSummary; selected: bo
     );
   };
   return (
-    <div className={`row image-row${selected ? ' selected' : ''}`} onClick={onSelect} data-testid="image-row" data-tags={img.tags.join(' ')}>
+    <div
+      className={`row image-row${selected ? ' selected' : ''}`}
+      onClick={onSelect}
+      data-testid="image-row"
+      data-tags={img.tags.join(' ')}
+    >
       <Icon name="layers" size={20} />
       <div className="row-main">
         <div className="row-title">{name}</div>
@@ -112,7 +130,12 @@ function ImageRow({ img, selected, onSelect }: { img: ImageSummary; selected: bo
         </div>
         {tagging && (
           <div className="inline-form" onClick={(e) => e.stopPropagation()}>
-            <input autoFocus placeholder="repo:tag" value={newTag} onChange={(e) => setNewTag(e.target.value)} />
+            <input
+              autoFocus
+              placeholder="repo:tag"
+              value={newTag}
+              onChange={(e) => setNewTag(e.target.value)}
+            />
             <button className="btn small primary" disabled={!newTag.trim()} onClick={tag}>
               Tag
             </button>
@@ -129,7 +152,12 @@ function ImageRow({ img, selected, onSelect }: { img: ImageSummary; selected: bo
         {img.sharedSize > 0 && <div className="muted small">{bytes(img.sharedSize)} shared</div>}
       </div>
       <div className="row-actions" onClick={(e) => e.stopPropagation()}>
-        <button className="icon-btn" title="Run" aria-label="Run" onClick={() => openRun(img.tags[0] ?? img.id)}>
+        <button
+          className="icon-btn"
+          title="Run"
+          aria-label="Run"
+          onClick={() => openRun(img.tags[0] ?? img.id)}
+        >
           <Icon name="play" />
         </button>
         <button className="icon-btn" title="Tag" aria-label="Tag" onClick={() => setTagging(!tagging)}>
@@ -166,7 +194,12 @@ export function ImagesView() {
         <div className="list plain" data-testid="image-list">
           {loaded && images.length === 0 && <Empty title="No images">Pull one above.</Empty>}
           {images.map((img) => (
-            <ImageRow key={img.id} img={img} selected={img.id === sel} onSelect={() => setSel(img.id === sel ? undefined : img.id)} />
+            <ImageRow
+              key={img.id}
+              img={img}
+              selected={img.id === sel}
+              onSelect={() => setSel(img.id === sel ? undefined : img.id)}
+            />
           ))}
         </div>
         {selected && <LayersPanel img={selected} />}

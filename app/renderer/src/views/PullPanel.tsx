@@ -37,7 +37,10 @@ export function PullPanel() {
     s.onData((batch: PullProgress[]) => {
       for (const p of batch) {
         if (p.error) setError(p.error);
-        if (!p.id || p.id === image || p.id.includes(':')) {
+        const layer = /fs layer|waiting|download|verifying|extracting|pull complete|already exists/i.test(
+          p.status,
+        );
+        if (!p.id || !layer) {
           if (p.status) setStatus(p.status);
           continue;
         }
@@ -46,8 +49,16 @@ export function PullPanel() {
         byId.set(p.id, {
           id: p.id,
           status: p.status,
-          ...(p.current !== undefined ? { current: p.current } : prev?.current !== undefined ? { current: prev.current } : {}),
-          ...(p.total !== undefined ? { total: p.total } : prev?.total !== undefined ? { total: prev.total } : {}),
+          ...(p.current !== undefined
+            ? { current: p.current }
+            : prev?.current !== undefined
+              ? { current: prev.current }
+              : {}),
+          ...(p.total !== undefined
+            ? { total: p.total }
+            : prev?.total !== undefined
+              ? { total: prev.total }
+              : {}),
         });
       }
       setLayers(order.map((id) => byId.get(id)!));

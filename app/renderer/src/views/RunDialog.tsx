@@ -43,10 +43,18 @@ export function RunDialog() {
   const fieldErrors: string[] = [];
   if (name && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) fieldErrors.push('name');
   const envBad = lines(env).find((l) => !/^[^=\s]+=/.test(l));
-  const portBad = lines(ports).find((l) => !/^((\d{1,3}\.){3}\d{1,3}:)?(\d+:)?\d+(\/(tcp|udp|sctp))?$/.test(l));
-  const volBad = lines(volumes).find((l) => l.split(':').length < 2);
+  const portBad = lines(ports).find(
+    (l) => !/^((\d{1,3}\.){3}\d{1,3}:)?(\d+:)?\d+(\/(tcp|udp|sctp))?$/.test(l),
+  );
+  // source:/path[:ro] (source: a host path or a volume name), or /path alone for an anonymous volume.
+  const volBad = lines(volumes).find((l) => l.split(':').length < 2 && !/^\/\S*$/.test(l));
   const invalid =
-    !image.trim() || fieldErrors.length > 0 || !!envBad || !!portBad || !!volBad || Object.keys(errors).length > 0;
+    !image.trim() ||
+    fieldErrors.length > 0 ||
+    !!envBad ||
+    !!portBad ||
+    !!volBad ||
+    Object.keys(errors).length > 0;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -94,13 +102,22 @@ export function RunDialog() {
                   <option key={t} value={t} />
                 ))}
               </datalist>
-              {tags.length === 0 && <small className="muted">No local images yet — pull one from Images.</small>}
+              {tags.length === 0 && (
+                <small className="muted">No local images yet — pull one from Images.</small>
+              )}
             </label>
             <label className="field">
               <span>Name</span>
-              <input name="name" value={name} placeholder="random if empty" onChange={(e) => setName(e.target.value)} />
+              <input
+                name="name"
+                value={name}
+                placeholder="random if empty"
+                onChange={(e) => setName(e.target.value)}
+              />
               {fieldErrors.includes('name') && (
-                <small className="field-error">Letters, digits, “_”, “.”, “-”; start with a letter or digit.</small>
+                <small className="field-error">
+                  Letters, digits, “_”, “.”, “-”; start with a letter or digit.
+                </small>
               )}
             </label>
             <label className="field">
@@ -114,14 +131,28 @@ export function RunDialog() {
             </label>
             <label className="field">
               <span>Environment</span>
-              <textarea name="env" rows={2} value={env} placeholder="KEY=value, one per line" onChange={(e) => setEnv(e.target.value)} />
+              <textarea
+                name="env"
+                rows={2}
+                value={env}
+                placeholder="KEY=value, one per line"
+                onChange={(e) => setEnv(e.target.value)}
+              />
               {envBad && <small className="field-error">“{envBad}” should look like KEY=value.</small>}
             </label>
             <div className="field-pair">
               <label className="field">
                 <span>Ports</span>
-                <textarea name="ports" rows={2} value={ports} placeholder="8080:80" onChange={(e) => setPorts(e.target.value)} />
-                {portBad && <small className="field-error">“{portBad}”: use host:container, e.g. 8080:80.</small>}
+                <textarea
+                  name="ports"
+                  rows={2}
+                  value={ports}
+                  placeholder="8080:80"
+                  onChange={(e) => setPorts(e.target.value)}
+                />
+                {portBad && (
+                  <small className="field-error">“{portBad}”: use host:container, e.g. 8080:80.</small>
+                )}
               </label>
               <label className="field">
                 <span>Volumes</span>
@@ -129,16 +160,24 @@ export function RunDialog() {
                   name="volumes"
                   rows={2}
                   value={volumes}
-                  placeholder="/host/dir:/data"
+                  placeholder={'mydata:/data\n/host/dir:/srv:ro'}
                   onChange={(e) => setVolumes(e.target.value)}
                 />
-                {volBad && <small className="field-error">“{volBad}”: use source:/container/path.</small>}
+                {volBad && (
+                  <small className="field-error">
+                    “{volBad}”: use volume-name:/container/path or /host/path:/container/path.
+                  </small>
+                )}
               </label>
             </div>
             <div className="field-pair">
               <label className="field">
                 <span>Restart policy</span>
-                <select name="restart" value={restart} onChange={(e) => setRestart(e.target.value as RestartPolicy)}>
+                <select
+                  name="restart"
+                  value={restart}
+                  onChange={(e) => setRestart(e.target.value as RestartPolicy)}
+                >
                   <option value="no">No (default)</option>
                   <option value="on-failure">On failure</option>
                   <option value="unless-stopped">Unless stopped</option>

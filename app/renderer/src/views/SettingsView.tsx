@@ -49,9 +49,9 @@ export function SettingsView() {
               <b>
                 {host.ncpu} CPUs · {bytes(host.memTotal)}
               </b>
-              <span>cgroup / storage</span>
+              <span>Kernel features</span>
               <b>
-                {host.cgroupVersion || '?'} · {host.driver || '?'}
+                {host.cgroupVersion ? `cgroup v${host.cgroupVersion}` : '?'} · {host.driver || '?'}
               </b>
             </div>
           ) : (
@@ -74,11 +74,17 @@ export function SettingsView() {
                     <span className="pill on">active</span>
                   ) : (
                     <>
-                      <button className="btn small" onClick={() => void act(bridge.invoke('endpoints/select', ep.id))}>
+                      <button
+                        className="btn small"
+                        onClick={() => void act(bridge.invoke('endpoints/select', ep.id))}
+                      >
                         Use
                       </button>
                       {ep.kind !== 'embedded' && (
-                        <button className="btn small danger" onClick={() => void act(bridge.invoke('endpoints/remove', ep.id))}>
+                        <button
+                          className="btn small danger"
+                          onClick={() => void act(bridge.invoke('endpoints/remove', ep.id))}
+                        >
                           Remove
                         </button>
                       )}
@@ -89,14 +95,24 @@ export function SettingsView() {
             ))}
           </ul>
           <form className="endpoint-form" onSubmit={add}>
-            <select value={kind} onChange={(e) => setKind(e.target.value as EndpointInput['kind'])} aria-label="Kind">
+            <select
+              value={kind}
+              onChange={(e) => setKind(e.target.value as EndpointInput['kind'])}
+              aria-label="Kind"
+            >
               <option value="unix">Unix socket</option>
               <option value="tcp">TCP (+TLS)</option>
               <option value="ssh">SSH</option>
             </select>
             <input placeholder="Name" value={name} onChange={(e) => setName(e.target.value)} />
             <input
-              placeholder={kind === 'unix' ? '/var/run/docker.sock' : kind === 'tcp' ? 'tcp://host:2376' : 'ssh://user@host'}
+              placeholder={
+                kind === 'unix'
+                  ? '/var/run/docker.sock'
+                  : kind === 'tcp'
+                    ? 'tcp://host:2376'
+                    : 'ssh://user@host'
+              }
               value={address}
               onChange={(e) => setAddress(e.target.value)}
             />

@@ -39,7 +39,10 @@ export function LogsTab({ detail }: { detail: ContainerDetail }) {
       const add = pending.map((l) => ({ ...l, n: n++ }));
       pending = [];
       setLines((prev) => {
-        const next = prev.length + add.length > MAX_LINES ? prev.slice(prev.length + add.length - MAX_LINES) : prev.slice();
+        const next =
+          prev.length + add.length > MAX_LINES
+            ? prev.slice(prev.length + add.length - MAX_LINES)
+            : prev.slice();
         for (const l of add.length > MAX_LINES ? add.slice(-MAX_LINES) : add) next.push(l);
         return next;
       });
@@ -80,13 +83,19 @@ export function LogsTab({ detail }: { detail: ContainerDetail }) {
     <div className="logs-tab">
       <div className="toolbar compact">
         <div className="search">
-          <input placeholder="Search logs" value={query} onChange={(e) => setQuery(e.target.value)} aria-label="Search logs" />
+          <input
+            placeholder="Search logs"
+            value={query}
+            onChange={(e) => setQuery(e.target.value)}
+            aria-label="Search logs"
+          />
         </div>
         <label className="check">
           <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} /> Follow
         </label>
         <label className="check">
-          <input type="checkbox" checked={timestamps} onChange={(e) => setTimestamps(e.target.checked)} /> Timestamps
+          <input type="checkbox" checked={timestamps} onChange={(e) => setTimestamps(e.target.checked)} />{' '}
+          Timestamps
         </label>
         <label className="check">
           Tail
@@ -98,7 +107,8 @@ export function LogsTab({ detail }: { detail: ContainerDetail }) {
           </select>
         </label>
         <span className="muted">
-          {shown.length.toLocaleString()} lines{lines.length >= MAX_LINES ? ` (last ${MAX_LINES.toLocaleString()})` : ''}
+          {shown.length.toLocaleString()} lines
+          {lines.length >= MAX_LINES ? ` (last ${MAX_LINES.toLocaleString()})` : ''}
         </span>
       </div>
       {ended && ended !== 'ended' && <ErrorNote>{ended}</ErrorNote>}
@@ -110,7 +120,9 @@ export function LogsTab({ detail }: { detail: ContainerDetail }) {
           if (e.deltaY < 0 && follow) setFollow(false);
         }}
       >
-        {shown.length === 0 && <div className="muted tab-pad">{ended ? 'No output.' : 'Waiting for output…'}</div>}
+        {shown.length === 0 && (
+          <div className="muted tab-pad">{ended ? 'No output.' : 'Waiting for output…'}</div>
+        )}
         <div style={{ height: virt.getTotalSize(), position: 'relative' }}>
           {virt.getVirtualItems().map((v) => {
             const l = shown[v.index]!;
@@ -121,7 +133,13 @@ export function LogsTab({ detail }: { detail: ContainerDetail }) {
                 data-index={v.index}
                 ref={virt.measureElement}
                 className={`log-line ${l.stream}`}
-                style={{ position: 'absolute', top: 0, left: 0, right: 0, transform: `translateY(${v.start}px)` }}
+                style={{
+                  position: 'absolute',
+                  top: 0,
+                  left: 0,
+                  right: 0,
+                  transform: `translateY(${v.start}px)`,
+                }}
               >
                 {l.ts && <span className="ts">{l.ts.replace('T', ' ').slice(0, 23)}</span>}
                 <span className="text">{long ? l.text.slice(0, SHOW_CHARS) : l.text}</span>

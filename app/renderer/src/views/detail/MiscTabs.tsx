@@ -57,7 +57,8 @@ export function OverviewTab({ d }: { d: ContainerDetail }) {
         <Kv k="Created">{new Date(d.created).toLocaleString()}</Kv>
         <Kv k="State">
           {d.state}
-          {d.state === 'exited' && ` (exit code ${d.exitCode}${d.oomKilled ? ', killed: out of memory' : ''})`}
+          {d.state === 'exited' &&
+            ` (exit code ${d.exitCode}${d.oomKilled ? ', killed: out of memory' : ''})`}
         </Kv>
         <Kv k="Restart policy">{d.restartPolicy}</Kv>
         <Kv k="IP address">{d.ipAddress || '—'}</Kv>
@@ -65,7 +66,9 @@ export function OverviewTab({ d }: { d: ContainerDetail }) {
       <div className="card">
         <h3 className="section-title">Limits</h3>
         <Kv k="Memory">{r.memory ? bytes(r.memory) : 'unlimited'}</Kv>
-        <Kv k="Memory + swap">{r.memorySwap > 0 ? bytes(r.memorySwap) : r.memorySwap < 0 ? 'unlimited' : 'default'}</Kv>
+        <Kv k="Memory + swap">
+          {r.memorySwap > 0 ? bytes(r.memorySwap) : r.memorySwap < 0 ? 'unlimited' : 'default'}
+        </Kv>
         <Kv k="CPU shares">{r.cpuShares || 'default (1024)'}</Kv>
         <Kv k="CPUs">{r.nanoCpus ? (r.nanoCpus / 1e9).toString() : 'unlimited'}</Kv>
         <Kv k="Processes">{r.pidsLimit > 0 ? r.pidsLimit : 'unlimited'}</Kv>
@@ -100,7 +103,11 @@ export function InspectTab({ d }: { d: ContainerDetail }) {
 }
 
 export function ProcessesTab({ d }: { d: ContainerDetail }) {
-  const { data, error } = useInvoke<TopResult>(() => bridge.invoke('containers/top', d.id), [d.id, d.state], 3000);
+  const { data, error } = useInvoke<TopResult>(
+    () => bridge.invoke('containers/top', d.id),
+    [d.id, d.state],
+    3000,
+  );
   if (d.state !== 'running') return <div className="tab-pad muted">The container is not running.</div>;
   if (error) return <ErrorNote>{error}</ErrorNote>;
   if (!data) return <div className="tab-pad muted">Loading…</div>;
@@ -146,20 +153,25 @@ export function ChangesTab({ d }: { d: ContainerDetail }) {
 }
 
 export function HoodTab({ d }: { d: ContainerDetail }) {
-  const { data, error } = useInvoke<UnderTheHood>(() => bridge.invoke('containers/under-the-hood', d.id), [d.id, d.state]);
+  const { data, error } = useInvoke<UnderTheHood>(
+    () => bridge.invoke('containers/under-the-hood', d.id),
+    [d.id, d.state],
+  );
   if (error) return <ErrorNote>{error}</ErrorNote>;
   if (!data) return <div className="tab-pad muted">Reading…</div>;
   return (
     <div className="hood">
       {data.note && <div className="muted">{data.note}</div>}
       <div className="card">
-        <h3 className="section-title">Namespaces {data.pid > 0 && <span className="muted">of pid {data.pid}</span>}</h3>
+        <h3 className="section-title">
+          Namespaces {data.pid > 0 && <span className="muted">of pid {data.pid}</span>}
+        </h3>
         <table className="table mono" data-testid="namespaces">
           <thead>
             <tr>
               <th>type</th>
               <th>container</th>
-              <th>host</th>
+              <th>engine</th>
               <th />
             </tr>
           </thead>
@@ -169,7 +181,13 @@ export function HoodTab({ d }: { d: ContainerDetail }) {
                 <td>{n.type}</td>
                 <td>{n.inode}</td>
                 <td>{n.hostInode}</td>
-                <td>{n.shared ? <span className="pill">shared with host</span> : <span className="pill on">own</span>}</td>
+                <td>
+                  {n.shared ? (
+                    <span className="pill">shared with the engine</span>
+                  ) : (
+                    <span className="pill on">own</span>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>

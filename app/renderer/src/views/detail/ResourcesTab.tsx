@@ -48,6 +48,10 @@ export function ResourcesTab({ detail, reload }: { detail: ContainerDetail; relo
     readCg();
   }, [detail.id, detail.resources, readCg]);
   const errors = validateResources(res, host);
+  if (detail.resources.memory > 0 && res.memory === 0) {
+    errors.memory =
+      'A running container’s memory limit can be changed but not removed; recreate it to lift it.';
+  }
   const dirty = JSON.stringify(res) !== JSON.stringify(detail.resources);
   const apply = async () => {
     setBusy(true);

@@ -18,7 +18,12 @@ interface ChartDef {
 }
 
 const CHARTS: ChartDef[] = [
-  { key: 'cpu', title: 'CPU', series: [{ label: 'CPU %', color: '#5b7cfa' }], fmt: (v) => `${v.toFixed(1)}%` },
+  {
+    key: 'cpu',
+    title: 'CPU',
+    series: [{ label: 'CPU %', color: '#5b7cfa' }],
+    fmt: (v) => `${v.toFixed(1)}%`,
+  },
   { key: 'mem', title: 'Memory', series: [{ label: 'Used', color: '#16a37f' }], fmt: (v) => bytes(v) },
   {
     key: 'net',
@@ -49,10 +54,19 @@ function makePlot(el: HTMLElement, def: ChartDef): uPlot {
       height: 150,
       legend: { show: true },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(max * 1.15, def.key === 'cpu' ? 5 : 1024)] } },
+      scales: {
+        x: { time: true },
+        y: { range: (_u, _min, max) => [0, Math.max(max * 1.15, def.key === 'cpu' ? 5 : 1024)] },
+      },
       axes: [
         { stroke: axisColor, grid: { stroke: grid, width: 1 }, ticks: { show: false } },
-        { stroke: axisColor, grid: { stroke: grid, width: 1 }, ticks: { show: false }, size: 70, values: (_u, v) => v.map(def.fmt) },
+        {
+          stroke: axisColor,
+          grid: { stroke: grid, width: 1 },
+          ticks: { show: false },
+          size: 70,
+          values: (_u, v) => v.map(def.fmt),
+        },
       ],
       series: [
         {},
@@ -105,7 +119,9 @@ export function StatsTab({ detail }: { detail: ContainerDetail }) {
     });
     const offEnd = s.onEnd((e) => e && setError(e));
     const ro = new ResizeObserver(() =>
-      plots.forEach((p, i) => p.setSize({ width: Math.max(200, refs.current[i]?.clientWidth ?? 200), height: 150 })),
+      plots.forEach((p, i) =>
+        p.setSize({ width: Math.max(200, refs.current[i]?.clientWidth ?? 200), height: 150 }),
+      ),
     );
     refs.current.forEach((el) => el && ro.observe(el));
     return () => {
@@ -119,7 +135,9 @@ export function StatsTab({ detail }: { detail: ContainerDetail }) {
   return (
     <div className="stats-tab">
       {error && <ErrorNote>{error}</ErrorNote>}
-      {detail.state !== 'running' && <div className="muted">The container is not running; charts stay flat.</div>}
+      {detail.state !== 'running' && (
+        <div className="muted">The container is not running; charts stay flat.</div>
+      )}
       <div className="stat-cards">
         <div className="stat-card">
           <span>CPU</span>

@@ -27,7 +27,8 @@ export function TerminalTab({ detail }: { detail: ContainerDetail }) {
     <div className="terminal-tab">
       <div className="terminal-bar">
         <span className="muted">
-          Shell in <b>{detail.name}</b> · bash if present, else sh · Ctrl+Shift+C / Ctrl+Shift+V to copy and paste
+          Shell in <b>{detail.name}</b> · bash if present, else sh · Ctrl+Shift+C / Ctrl+Shift+V to copy and
+          paste
         </span>
         <button
           className="btn small"
