@@ -8,8 +8,8 @@
 // loadNative() throws BINARY_NOT_FOUND when the addon has not been built.
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { NATIVE_DIR } from './native-dir.js';
 
 export type MountFlag =
   | 'MS_RDONLY'
@@ -97,10 +97,8 @@ export function isNativeError(err: unknown, code?: string): err is NativeError {
   );
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
-
-/** Where the addon is built (native/build/Release/wharf_native.node). */
-export const NATIVE_ADDON_PATH = join(here, 'build', 'Release', 'wharf_native.node');
+/** Where the addon is built (<native dir>/wharf_native.node; native-dir.ts). */
+export const NATIVE_ADDON_PATH = join(NATIVE_DIR, 'wharf_native.node');
 
 let loaded: WharfNative | undefined;
 

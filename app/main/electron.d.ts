@@ -9,6 +9,7 @@ declare module 'electron' {
   }
   interface IpcMainEvent extends Event {
     sender: WebContents;
+    senderFrame: { url: string } | null;
     ports: MessagePortMain[];
   }
   interface IpcMainInvokeEvent extends Event {
@@ -27,7 +28,13 @@ declare module 'electron' {
     send(channel: string, ...args: unknown[]): void;
     postMessage(channel: string, message: unknown, transfer?: MessagePortMain[]): void;
     on(event: 'will-navigate' | 'will-redirect', listener: (e: Event, url: string) => void): this;
-    on(event: 'destroyed', listener: () => void): this;
+    on(event: 'will-attach-webview', listener: (e: Event) => void): this;
+    on(
+      event: 'did-start-navigation',
+      listener: (e: Event, url: string, isInPlace: boolean, isMainFrame: boolean) => void,
+    ): this;
+    on(event: 'render-process-gone' | 'destroyed', listener: () => void): this;
+    once(event: 'destroyed', listener: () => void): this;
     setWindowOpenHandler(handler: (d: { url: string }) => { action: 'deny' } | { action: 'allow' }): void;
     isDestroyed(): boolean;
   }
@@ -37,6 +44,7 @@ declare module 'electron' {
     sandbox?: boolean;
     nodeIntegration?: boolean;
     nodeIntegrationInWorker?: boolean;
+    nodeIntegrationInSubFrames?: boolean;
     webSecurity?: boolean;
     allowRunningInsecureContent?: boolean;
     spellcheck?: boolean;
@@ -60,6 +68,8 @@ declare module 'electron' {
     loadURL(url: string): Promise<void>;
     show(): void;
     focus(): void;
+    isMinimized(): boolean;
+    restore(): void;
     isDestroyed(): boolean;
     once(event: 'ready-to-show', listener: () => void): this;
     on(event: 'closed', listener: () => void): this;
@@ -85,22 +95,34 @@ declare module 'electron' {
     setPermissionRequestHandler(
       handler: (wc: WebContents, permission: string, cb: (ok: boolean) => void) => void,
     ): void;
+    setPermissionCheckHandler(handler: (wc: WebContents | null, permission: string) => boolean): void;
   }
   const session: { defaultSession: Session };
   const app: {
     whenReady(): Promise<void>;
-    on(event: 'window-all-closed' | 'activate', listener: () => void): void;
+    on(event: 'window-all-closed' | 'activate' | 'second-instance', listener: () => void): void;
     on(event: 'before-quit' | 'will-quit', listener: (e: Event) => void): void;
     on(event: 'web-contents-created', listener: (e: Event, contents: WebContents) => void): void;
     quit(): void;
     exit(code?: number): void;
     getPath(name: 'userData' | 'temp' | 'home'): string;
+    getVersion(): string;
     requestSingleInstanceLock(): boolean;
     isPackaged: boolean;
   };
   const ipcMain: {
     handle(channel: string, listener: (e: IpcMainInvokeEvent, ...args: unknown[]) => unknown): void;
+    removeHandler(channel: string): void;
     on(channel: string, listener: (e: IpcMainEvent, ...args: unknown[]) => void): void;
+    removeAllListeners(channel: string): void;
+  };
+  interface CustomScheme {
+    scheme: string;
+    privileges?: { standard?: boolean; secure?: boolean; supportFetchAPI?: boolean; corsEnabled?: boolean };
+  }
+  const protocol: {
+    registerSchemesAsPrivileged(schemes: CustomScheme[]): void;
+    handle(scheme: string, handler: (request: Request) => Response | Promise<Response>): void;
   };
   const shell: { openExternal(url: string): Promise<void> };
 
@@ -121,4 +143,11 @@ declare module 'electron' {
     removeListener(channel: string, listener: (e: IpcRendererEvent, ...args: unknown[]) => void): void;
   };
   const contextBridge: { exposeInMainWorld(key: string, api: unknown): void };
+}
+
+// Electron adds this to the main process's `process`.
+declare namespace NodeJS {
+  interface Process {
+    readonly resourcesPath?: string;
+  }
 }

@@ -1,7 +1,9 @@
-// The main window: sandboxed, context-isolated renderer without Node, a
-// content security policy, navigation and new windows blocked, created
-// hidden and shown when ready (no white flash).
-import { BrowserWindow, session, shell, type WebContents } from 'electron';
+// The main window: sandboxed, context-isolated renderer without Node, served
+// from wharf://app/ with a content security policy, navigation and new
+// windows blocked, permissions denied, created hidden and shown when ready
+// (no white flash).
+import { BrowserWindow, protocol, session, shell, type WebContents } from 'electron';
+import { APP_SCHEME, APP_URL, appHandler } from './app-protocol.js';
 
 export const CSP = [
   "default-src 'self'",
@@ -16,26 +18,38 @@ export const CSP = [
   "form-action 'none'",
 ].join('; ');
 
-export function hardenSession(): void {
+/** Before app ready: wharf:// is a standard, secure scheme (its own origin, module scripts). */
+export function registerAppScheme(): void {
+  protocol.registerSchemesAsPrivileged([
+    { scheme: APP_SCHEME, privileges: { standard: true, secure: true } },
+  ]);
+}
+
+/** After app ready: serve the built renderer, with the CSP on every response, and deny permissions. */
+export function hardenSession(rendererRoot: string): void {
+  protocol.handle(APP_SCHEME, appHandler(rendererRoot, CSP));
+  // Anything else the page might load (there should be nothing) gets the policy too.
   session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
     cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
   });
-  session.defaultSession.setPermissionRequestHandler((_wc, permission, cb) =>
-    cb(permission === 'clipboard-sanitized-write'),
-  );
+  // Copying from the terminal is the one permission the UI uses.
+  const allowed = (permission: string): boolean => permission === 'clipboard-sanitized-write';
+  session.defaultSession.setPermissionRequestHandler((_wc, permission, cb) => cb(allowed(permission)));
+  session.defaultSession.setPermissionCheckHandler((_wc, permission) => allowed(permission));
 }
 
 /** Applied to every web contents the app creates. */
 export function lockDown(contents: WebContents): void {
   contents.on('will-navigate', (e) => e.preventDefault());
   contents.on('will-redirect', (e) => e.preventDefault());
+  contents.on('will-attach-webview', (e) => e.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
     if (/^https:\/\//.test(url)) void shell.openExternal(url);
     return { action: 'deny' };
   });
 }
 
-export function createMainWindow(opts: { preload: string; indexHtml: string; dark: boolean }): BrowserWindow {
+export function createMainWindow(opts: { preload: string; dark: boolean }): BrowserWindow {
   const win = new BrowserWindow({
     width: 1280,
     height: 820,
@@ -50,6 +64,7 @@ export function createMainWindow(opts: { preload: string; indexHtml: string; dar
       sandbox: true,
       nodeIntegration: false,
       nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
       webSecurity: true,
       allowRunningInsecureContent: false,
       webviewTag: false,
@@ -58,6 +73,6 @@ export function createMainWindow(opts: { preload: string; indexHtml: string; dar
   });
   lockDown(win.webContents);
   win.once('ready-to-show', () => win.show());
-  void win.loadFile(opts.indexHtml);
+  void win.loadURL(APP_URL);
   return win;
 }

@@ -40,7 +40,8 @@ export interface Invoke {
   /** Summaries of just these containers (to patch the store after events). */
   'containers/summaries': (ids: string[]) => ContainerSummary[];
   'containers/inspect': (id: string) => ContainerDetail;
-  'containers/run': (spec: RunSpec) => { id: string; warnings: string[] };
+  /** Creates and starts; `detail` is the started container, so its view needs no extra round trip. */
+  'containers/run': (spec: RunSpec) => { id: string; warnings: string[]; detail?: ContainerDetail };
   'containers/start': (id: string) => void;
   'containers/stop': (id: string) => void;
   'containers/restart': (id: string) => void;

@@ -4,10 +4,22 @@
 // -d … sleep` one after another, and the daemon's RSS idle and with those N
 // containers running. When another engine answers at $DOCKER_COMPARE_HOST
 // (e.g. unix:///var/run/docker.sock), the same commands run against it and
-// the ratios are printed. Run as root: npx tsx bench/api/api.ts [--runs 10] [--many 100]
+// the ratios are printed. The daemon runs as shipped: the bundle
+// dist/wharf.mjs, rebuilt first (scripts/build-engine.mjs); --source runs it
+// through tsx instead. Run as root:
+//   npx tsx bench/api/api.ts [--runs 10] [--many 100] [--source]
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { startTestDaemon } from '../../engine/api/testing.js';
+
+if (process.argv.includes('--source')) process.env.WHARF_FROM_SOURCE = '1';
+else {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const b = spawnSync(process.execPath, ['scripts/build-engine.mjs'], { cwd: root, stdio: 'inherit' });
+  if (b.status !== 0) throw new Error('building dist/wharf.mjs failed');
+}
+console.log(`daemon from ${process.env.WHARF_FROM_SOURCE === '1' ? 'sources (tsx)' : 'dist/wharf.mjs'}`);
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);

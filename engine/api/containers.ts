@@ -193,9 +193,11 @@ async function stop(e: Engine, ctx: RequestCtx): Promise<void> {
     ctx.reply.empty(204);
     return;
   }
-  if (!running(rec)) throw new ApiError(304, '');
+  // Marked before the running check: a container that just exited may have
+  // its restart scheduled right after this request, and a stop must win.
   await e.meta.update(rec.id, { manualStop: true });
   e.restartHooks.cancel?.(rec.id);
+  if (!running(rec)) throw new ApiError(304, '');
   const status = await e.runtime.stop(rec.id, opts);
   if (status === undefined) throw new ApiError(304, '');
   ctx.reply.empty(204);

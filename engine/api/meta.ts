@@ -52,6 +52,8 @@ export class MetaStore {
   update(id: string, patch: Partial<ContainerMeta>): Promise<void> {
     const cur = this.map.get(id);
     if (!cur) return Promise.resolve();
+    const keys = Object.keys(patch) as (keyof ContainerMeta)[];
+    if (keys.every((k) => cur[k] === patch[k])) return this.writing.catch(() => {}); // unchanged
     this.map.set(id, { ...cur, ...patch });
     return this.flush();
   }

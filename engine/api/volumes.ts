@@ -148,8 +148,10 @@ function hookRuntime(e: Engine): void {
     if (e.runtime.has(ev.id)) track(e.runtime.inspect(ev.id));
   });
   e.runtime.on('start', (ev) => {
-    if (!e.runtime.has(ev.id)) return;
-    for (const m of track(e.runtime.inspect(ev.id)).mounts) {
+    // Mounts never change after create, so the entry made then is good.
+    const t =
+      state.tracked.get(ev.id) ?? (e.runtime.has(ev.id) ? track(e.runtime.inspect(ev.id)) : undefined);
+    for (const m of t?.mounts ?? []) {
       publish(e, 'mount', m.name, {
         container: ev.id,
         destination: m.destination,

@@ -16,6 +16,8 @@ export class RestartManager {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly delays = new Map<string, number>();
   private readonly skip = new Set<string>();
+  /** Restarts under way (timer fired, start not finished): a stop now must still win. */
+  private readonly inflight = new Set<string>();
   private stopped = false;
   private readonly onEvent = (ev: {
     Type: string;
@@ -29,7 +31,7 @@ export class RestartManager {
   constructor(private readonly e: Engine) {
     e.restartHooks.cancel = (id) => this.cancel(id);
     e.restartHooks.skipNext = (id) => this.skip.add(id);
-    e.restartHooks.pending = (id) => this.timers.has(id);
+    e.restartHooks.pending = (id) => this.timers.has(id) || this.inflight.has(id);
     e.restartHooks.onManualStart = (id) => {
       this.cancel(id);
       this.skip.delete(id);
@@ -93,13 +95,22 @@ export class RestartManager {
 
   private async restart(id: string): Promise<void> {
     if (this.stopped || !this.e.runtime.has(id)) return;
-    const meta = this.e.metaOf(id);
-    await this.e.meta.update(id, { restartCount: meta.restartCount + 1 });
+    this.inflight.add(id);
     try {
+      const meta = this.e.metaOf(id);
+      await this.e.meta.update(id, { restartCount: meta.restartCount + 1 });
+      // A `docker stop` while this restart was under way marks it manually stopped.
+      if (this.e.metaOf(id).manualStop) return;
       await this.e.runtime.start(id);
+      if (this.e.metaOf(id).manualStop) {
+        await this.e.runtime.stop(id).catch(() => {});
+        return;
+      }
       this.e.events.publish('container', 'restart', id, this.e.attributes(id));
     } catch (err) {
       this.e.log('warn', `restarting ${id}: ${(err as Error).message}`);
+    } finally {
+      this.inflight.delete(id);
     }
   }
 

@@ -14,7 +14,16 @@
 //  - Authorization is dropped on a redirect to another origin (blob storage).
 import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
-import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
+
+// undici is loaded on the first registry request: it is ~20 MB of the
+// daemon's RSS, and a daemon that never pulls never needs it.
+type Undici = typeof import('undici');
+let undici: Undici | undefined;
+async function loadUndici(): Promise<Undici> {
+  undici ??= await import('undici');
+  return undici;
+}
 import { isWharfError, wharfError } from '../errors.js';
 import { normalizeRegistryKey, type AuthStore, type Challenge, type Credentials } from './auth.js';
 import { DEFAULT_DOMAIN } from './reference.js';
@@ -93,8 +102,9 @@ export class RegistryClient implements AsyncDisposable {
   private readonly insecure: string[];
   private readonly mirrors: string[];
   private readonly userAgent: string;
-  private readonly secureAgent: Agent;
-  private readonly insecureAgent: Agent;
+  private readonly ca: string | Buffer | undefined;
+  private secureAgent: Agent | undefined;
+  private insecureAgent: Agent | undefined;
   private readonly tokens = new Map<string, Token>();
   /** host -> "https" | "http" once an insecure-allowed host answered. */
   private readonly schemeFor = new Map<string, 'https' | 'http'>();
@@ -104,13 +114,11 @@ export class RegistryClient implements AsyncDisposable {
     this.insecure = (opts.insecureRegistries ?? []).map((r) => r.toLowerCase());
     this.mirrors = opts.mirrors ?? [];
     this.userAgent = opts.userAgent ?? 'wharf/0.1';
-    const tuning = { keepAliveTimeout: 30_000, headersTimeout: 60_000, bodyTimeout: 120_000 };
-    this.secureAgent = new Agent({ ...tuning, connect: opts.ca ? { ca: opts.ca } : {} });
-    this.insecureAgent = new Agent({ ...tuning, connect: { rejectUnauthorized: false } });
+    this.ca = opts.ca;
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.secureAgent.close(), this.insecureAgent.close()]);
+    await Promise.all([this.secureAgent?.close(), this.insecureAgent?.close()]);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -146,8 +154,14 @@ export class RegistryClient implements AsyncDisposable {
     return [{ url: `https://${registry}`, registry, insecure: this.isInsecure(registry), mirror: false }];
   }
 
-  private agentFor(url: URL): Dispatcher {
-    return url.protocol === 'https:' && this.isInsecure(url.host) ? this.insecureAgent : this.secureAgent;
+  private agentFor(u: Undici, url: URL): Dispatcher {
+    const tuning = { keepAliveTimeout: 30_000, headersTimeout: 60_000, bodyTimeout: 120_000 };
+    if (url.protocol === 'https:' && this.isInsecure(url.host)) {
+      this.insecureAgent ??= new u.Agent({ ...tuning, connect: { rejectUnauthorized: false } });
+      return this.insecureAgent;
+    }
+    this.secureAgent ??= new u.Agent({ ...tuning, connect: this.ca ? { ca: this.ca } : {} });
+    return this.secureAgent;
   }
 
   /**
@@ -173,11 +187,12 @@ export class RegistryClient implements AsyncDisposable {
         headers.authorization = opts.authHeader;
       let res: Dispatcher.ResponseData;
       try {
-        res = await request(url, {
+        const u = await loadUndici();
+        res = await u.request(url, {
           method,
           headers,
           body: hop === 0 ? opts.body : undefined,
-          dispatcher: this.agentFor(url),
+          dispatcher: this.agentFor(u, url),
           signal: opts.signal,
         });
       } catch (err) {
@@ -354,7 +369,7 @@ export async function registryErrorText(res: HttpResponse): Promise<string> {
 export function isRetriableNetworkError(err: unknown): boolean {
   return (
     isWharfError(err, 'REGISTRY_UNREACHABLE') ||
-    err instanceof undiciErrors.SocketError ||
-    err instanceof undiciErrors.BodyTimeoutError
+    (undici !== undefined &&
+      (err instanceof undici.errors.SocketError || err instanceof undici.errors.BodyTimeoutError))
   );
 }

@@ -39,13 +39,16 @@ export async function existingCgroupDirs(cgroupsPath: string): Promise<string[]>
 
 /** Removes empty leftovers; returns the directories that could not be removed. */
 export async function removeCgroupLeftovers(cgroupsPath: string): Promise<string[]> {
-  const stuck: string[] = [];
-  for (const dir of await existingCgroupDirs(cgroupsPath)) {
-    try {
-      await rmdir(dir);
-    } catch (err) {
-      if (!isErrno(err, 'ENOENT')) stuck.push(dir);
-    }
-  }
-  return stuck;
+  // rmdir straight away, all hierarchies at once: ENOENT (the usual case,
+  // the runtime removed them) costs less than checking first.
+  const dirs = (await cgroupMounts()).map((m) => join(m, cgroupsPath));
+  const results = await Promise.all(
+    dirs.map((dir) =>
+      rmdir(dir).then(
+        () => undefined,
+        (err: unknown) => (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR') ? undefined : dir),
+      ),
+    ),
+  );
+  return results.filter((d): d is string => d !== undefined);
 }

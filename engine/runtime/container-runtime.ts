@@ -87,6 +87,8 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> implements Asy
   private readonly tasks = new Map<string, Task>();
   private readonly locks = new KeyedLock();
   private readonly execs = new ExecRegistry();
+  /** Ids whose task onExit() already cleaned up without error: remove skips redoing it. */
+  private readonly cleaned = new Set<string>();
   private disposed = false;
   /** Damaged records open() skipped (left on disk untouched). */
   readonly recoveryErrors: WharfError[] = [];
@@ -193,7 +195,7 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> implements Asy
         throw err;
       }
       rec.state = startedState(rec.state);
-      await this.save(rec);
+      await this.save(rec, false);
       this.emitEvent('start', id);
       return true;
     });
@@ -307,11 +309,12 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> implements Asy
     }
     await this.locked(id, async () => {
       rec.state.status = 'removing';
-      await this.save(rec).catch(() => {});
+      await this.save(rec, false).catch(() => {});
       trace('remove saved');
       await this.destroy(rec);
       trace('remove destroyed');
       this.records.delete(id);
+      this.cleaned.delete(id);
       this.emitEvent('destroy', id);
     });
   }
@@ -390,16 +393,21 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> implements Asy
     return this.locks.run(id, fn);
   }
 
-  private async save(rec: ContainerRecord): Promise<void> {
-    await saveRecord(this.paths, rec);
+  /** `durable: false` for state transitions open() reconciles anyway (see records.ts). */
+  private async save(rec: ContainerRecord, durable = true): Promise<void> {
+    await saveRecord(this.paths, rec, durable);
   }
 
-  /** Has the driver make a task (mount, bundle, shim) and starts watching for its exit. */
+  /**
+   * Has the driver make a task (mount, bundle, shim) and starts watching for
+   * its exit. Not saved here: create() persisted the record before, start()
+   * saves right after, and open() takes the pid from the shim's files anyway.
+   */
   private async createTask(rec: ContainerRecord): Promise<void> {
+    this.cleaned.delete(rec.id);
     rec.state.pid = await this.driver.create(rec);
     if (rec.state.status === 'exited') rec.state.status = 'created';
     this.watchTask(rec);
-    await this.save(rec);
   }
 
   private watchTask(rec: ContainerRecord): void {
@@ -413,9 +421,13 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> implements Asy
     trace('exit seen');
     this.tasks.delete(id);
     rec.state = exitedState(rec.state, status);
-    await this.cleanupTask(rec).catch(noteError(rec));
+    const cleaned = await this.cleanupTask(rec).then(
+      () => true,
+      (err: unknown) => (noteError(rec)(err), false),
+    );
+    if (cleaned) this.cleaned.add(id);
     trace('exit cleaned');
-    if (this.records.get(id) === rec && !this.disposed) await this.save(rec).catch(() => {});
+    if (this.records.get(id) === rec && !this.disposed) await this.save(rec, false).catch(() => {});
     if (status.oomKilled) this.emitEvent('oom', id);
     this.emitEvent('die', id, { exitCode: String(status.exitCode) });
     return status;
@@ -437,7 +449,7 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> implements Asy
   /** Removes everything the container owns. Idempotent. */
   private async destroy(rec: ContainerRecord): Promise<void> {
     this.forgetTask(rec.id);
-    await this.driver.destroy(rec);
+    await this.driver.destroy(rec, { taskCleaned: this.cleaned.has(rec.id) });
   }
 
   /** Loads records and reconciles them with what is alive (see the header). */

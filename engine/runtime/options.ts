@@ -1,14 +1,11 @@
 // Options of the container lifecycle service (container-runtime.ts).
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { NATIVE_DIR } from '../../native/native-dir.js';
 import type { EnginePathOptions, EnginePaths } from '../paths.js';
 import type { ContainerStorage } from '../storage/index.js';
 import type { SpecBuilder } from './spec-adapter.js';
 
-export const DEFAULT_NATIVE_DIR = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  '../../native/build/Release',
-);
+/** native/build/Release, or $WHARF_NATIVE_DIR (native/native-dir.ts). */
+export const DEFAULT_NATIVE_DIR = NATIVE_DIR;
 
 export interface ContainerRuntimeOptions {
   /** Data and exec roots (default: resolveEnginePaths()). */

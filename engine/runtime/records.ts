@@ -81,8 +81,14 @@ export function lostState(prev: ContainerState): ContainerState {
   return { ...prev, status: 'exited', pid: 0, exitCode: 255, finishedAt: new Date().toISOString() };
 }
 
-export async function saveRecord(paths: EnginePaths, rec: ContainerRecord): Promise<void> {
-  await writeJsonAtomic(containerPaths.record(paths, rec.id), rec);
+/**
+ * Writes the record atomically. `durable` (fsync) is for what must survive a
+ * power cut: the record a create leaves, config changes. State transitions
+ * (started, exited, removing) are not fsynced: after a reboot every task is
+ * gone and open() reconciles the status from what it finds.
+ */
+export async function saveRecord(paths: EnginePaths, rec: ContainerRecord, durable = true): Promise<void> {
+  await writeJsonAtomic(containerPaths.record(paths, rec.id), rec, 0o600, { durable });
 }
 
 /** Reads a record; rejects with the fs error (ENOENT: none was written) or a SyntaxError. */

@@ -173,37 +173,54 @@ export class TaskDriver {
     const errors: unknown[] = [];
     const shim = await liveShimPid(this.stateDir(id), id);
     trace('cleanup shimpid');
-    if ((await oci.state(id)) !== undefined)
-      await oci.delete(id, true).catch((err: unknown) => errors.push(err));
-    trace('cleanup deleted');
-    // The shim leaves by itself once the container is gone and exit.json is
-    // written; one that lingers past that (or after a failed create) is killed.
-    killPid(shim);
-    const stuck = await removeCgroupLeftovers(this.cgroupsPath(id));
-    trace('cleanup cgroups');
-    if (stuck.length) errors.push(new Error(`cgroups still in use: ${stuck.join(', ')}`));
-    if ('layers' in rec.rootfs) {
+    // The runtime's delete (then the cgroups) and the rootfs unmount overlap:
+    // the container's processes hold their own copy of the mount, in their
+    // mount namespace, not the host's.
+    const runtimeGone = (async (): Promise<void> => {
+      // Delete straight away (one runtime call instead of state + delete); a
+      // failure only counts when the runtime still knows the container.
+      await oci.delete(id, true).catch(async (err: unknown) => {
+        if ((await oci.state(id)) !== undefined) errors.push(err);
+      });
+      trace('cleanup deleted');
+      // The shim leaves by itself once the container is gone and exit.json is
+      // written; one that lingers past that (or after a failed create) is killed.
+      killPid(shim);
+      const stuck = await removeCgroupLeftovers(this.cgroupsPath(id));
+      trace('cleanup cgroups');
+      if (stuck.length) errors.push(new Error(`cgroups still in use: ${stuck.join(', ')}`));
+    })();
+    const unmounted = (async (): Promise<void> => {
+      if (!('layers' in rec.rootfs)) return;
       try {
         await storage.unmount(await storage.open(containerPaths.dataDir(paths, id)));
       } catch (err) {
         if (!isWharfError(err, 'STORE_CORRUPT')) errors.push(err);
       }
-    }
+    })();
+    await Promise.all([runtimeGone, unmounted]);
     trace('cleanup unmounted');
     await rm(this.stateDir(id), { recursive: true, force: true });
     trace('cleanup done');
     if (errors.length) throw wharfError('RUNTIME_FAILED', `cleaning up ${id}`, new AggregateError(errors));
   }
 
-  /** Removes everything a container owns: task, storage, record and logs. Idempotent. */
-  async destroy(rec: ContainerRecord): Promise<void> {
-    await this.killAll(rec.id);
-    trace('destroy killall');
-    await this.cleanup(rec);
+  /**
+   * Removes everything a container owns: task, storage, record and logs.
+   * Idempotent. `taskCleaned`: cleanup() already succeeded since the task's
+   * exit (nothing to kill or unmount), so only the storage goes.
+   */
+  async destroy(rec: ContainerRecord, opts: { taskCleaned?: boolean } = {}): Promise<void> {
+    if (!opts.taskCleaned) {
+      await this.killAll(rec.id);
+      trace('destroy killall');
+      await this.cleanup(rec);
+    }
     const dataDir = containerPaths.dataDir(this.o.paths, rec.id);
     if ('layers' in rec.rootfs) await this.o.storage.remove(dataDir);
+    // The overlay storage deletes the whole dir; skip the mount-table scan then.
+    if (existsSync(dataDir)) await removeUnmountedDir(dataDir);
     trace('destroy storage removed');
-    await removeUnmountedDir(dataDir);
   }
 
   /** Cleans an id that has dirs but no readable record (a crash mid-create or mid-remove). */

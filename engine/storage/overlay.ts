@@ -158,6 +158,7 @@ export class OverlayStorage implements ContainerStorage {
 
   /** Unmounts every mount at or below `path` (stacked ones too); lazily when busy. */
   private async unmountAll(path: string, exact: boolean): Promise<void> {
+    if (exact) return this.unmountExact(path);
     for (let round = 0; round < 16; round++) {
       let points = await mountsUnder(path);
       if (exact) points = points.filter((p) => p === path);
@@ -174,6 +175,30 @@ export class OverlayStorage implements ContainerStorage {
             if (!isNativeError(err2, 'EINVAL') && !isNativeError(err2, 'ENOENT')) fail(`unmount ${p}`, err2);
           }
         }
+      }
+    }
+    throw wharfError('ROOTFS_FAILED', `${path} is still mounted after repeated unmounts`);
+  }
+
+  /**
+   * Unmounts `path` itself until it is no mount point (EINVAL): stacked
+   * mounts too, without reading the mount table (which holds every
+   * container's mount, so parsing it is what a plain unmount cost).
+   */
+  private async unmountExact(path: string): Promise<void> {
+    for (let round = 0; round < 16; round++) {
+      try {
+        await native.umount2(path, ['UMOUNT_NOFOLLOW']);
+        continue;
+      } catch (err) {
+        if (isNativeError(err, 'EINVAL') || isNativeError(err, 'ENOENT')) return; // not (or no longer) mounted
+        if (!isNativeError(err, 'EBUSY')) fail(`unmount ${path}`, err);
+      }
+      try {
+        await native.umount2(path, ['MNT_DETACH', 'UMOUNT_NOFOLLOW']);
+      } catch (err) {
+        if (isNativeError(err, 'EINVAL') || isNativeError(err, 'ENOENT')) return;
+        fail(`unmount ${path}`, err);
       }
     }
     throw wharfError('ROOTFS_FAILED', `${path} is still mounted after repeated unmounts`);

@@ -154,7 +154,8 @@ export function createHandlers(eps: Endpoints): Handlers {
         throw err;
       });
       await c.start();
-      return { id: c.id, warnings: [] };
+      const detail = await c.inspect().then(toDetail, () => undefined);
+      return { id: c.id, warnings: [], ...(detail ? { detail } : {}) };
     },
     'containers/start': async (id) => void (await d().getContainer(id).start()),
     'containers/stop': async (id) => void (await d().getContainer(id).stop()),

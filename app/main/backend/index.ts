@@ -102,6 +102,8 @@ export function createBackend(opts: BackendOptions): Backend {
     emit('endpoint/changed', ep);
   });
   const sessions = new Set<OpenStream>();
+  // Warm up now (connection, JIT): the first page load's list is then one fast call.
+  void containerList();
 
   return {
     endpoints,

@@ -9,8 +9,16 @@
 import { createGunzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import type { Transform } from 'node:stream';
-import { DecompressStream } from 'zstd-napi';
+import { createRequire } from 'node:module';
 import type { Compression } from './index.js';
+
+// zstd-napi (a native module) is loaded on the first zstd layer, not with the daemon.
+type Zstd = typeof import('zstd-napi');
+let zstd: Zstd | undefined;
+function loadZstd(): Zstd {
+  zstd ??= createRequire(import.meta.url)('zstd-napi') as Zstd;
+  return zstd;
+}
 
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
 const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
@@ -22,7 +30,7 @@ export function detectCompression(head: Buffer): Compression {
 }
 
 function decompressor(kind: Exclude<Compression, 'none'>): Transform {
-  return kind === 'gzip' ? createGunzip() : new DecompressStream();
+  return kind === 'gzip' ? createGunzip() : new (loadZstd().DecompressStream)();
 }
 
 /**

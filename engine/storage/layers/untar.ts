@@ -19,7 +19,8 @@ import { createReadStream, existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { NATIVE_DIR } from '../../../native/native-dir.js';
 import { isWharfError, wharfError } from '../../errors.js';
 import { decompress, detectCompression } from './decompress.js';
 import type { Compression, Digest, LayerFile } from './index.js';
@@ -42,12 +43,9 @@ export const DEFAULT_UNTAR_LIMITS: UntarLimits = {
   maxDepth: 256,
 };
 
-/** native/build/Release/wharf-untar, or $WHARF_UNTAR. */
+/** <native dir>/wharf-untar (native/native-dir.ts), or $WHARF_UNTAR. */
 export function defaultUntarPath(): string {
-  return (
-    process.env.WHARF_UNTAR ??
-    fileURLToPath(new URL('../../../native/build/Release/wharf-untar', import.meta.url))
-  );
+  return process.env.WHARF_UNTAR ?? join(NATIVE_DIR, 'wharf-untar');
 }
 
 export interface UntarOptions {

@@ -145,7 +145,7 @@ wharf_write_file_atomic (const char *path, const void *data, size_t len, mode_t 
   fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0)
     return wharf_make_error (err, errno, "create `%s`", tmp);
-  if (wharf_write_all (fd, data, len) < 0 || fsync (fd) < 0)
+  if (wharf_write_all (fd, data, len) < 0)
     {
       int e = errno;
       unlink (tmp);

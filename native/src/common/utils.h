@@ -24,7 +24,10 @@ void cleanup_pidp (pid_t *pid); /* SIGKILL and reap when still > 0 */
 int wharf_read_file_at (int dirfd, const char *path, char **out, size_t *len, wharf_error_t *err);
 /* Writes data to an existing file (O_WRONLY|O_TRUNC), as cgroup files need. */
 int wharf_write_file_at (int dirfd, const char *path, const void *data, size_t len, wharf_error_t *err);
-/* Writes to a temp file beside path, fsyncs, renames over path. */
+/* Writes to a temp file beside path and renames it over path: readers see the
+   old or the new content, never a torn one. No fsync: every caller writes
+   volatile state (pid files, exit.json in the exec root) that a reboot voids
+   anyway, and a crashed process loses nothing from the page cache. */
 int wharf_write_file_atomic (const char *path, const void *data, size_t len, mode_t mode, wharf_error_t *err);
 
 ssize_t wharf_write_all (int fd, const void *buf, size_t len);

@@ -1,5 +1,5 @@
 // Module-level actions: load a snapshot, then patch from engine events by id.
-import type { ContainerState, ContainerSummary, EngineEvent } from '../../../shared/ipc.js';
+import type { ContainerDetail, ContainerState, ContainerSummary, EngineEvent } from '../../../shared/ipc.js';
 import { bridge, errorText } from '../bridge/index.js';
 import { getState, setState, type DetailTab, type StateFilter, type View } from './index.js';
 
@@ -178,8 +178,20 @@ export function clearRowError(id: string): void {
 export const setView = (view: View): void => setState({ view });
 export const setSearch = (search: string): void => setState({ search });
 export const setStateFilter = (stateFilter: StateFilter): void => setState({ stateFilter });
-export const openDetail = (id: string, tab: DetailTab = 'overview'): void =>
+// A container's detail already in hand (Run returns it), shown by its view
+// before its own inspect comes back.
+const detailSeeds = new Map<string, ContainerDetail>();
+export const peekDetailSeed = (id: string): ContainerDetail | undefined => detailSeeds.get(id);
+export function takeDetailSeed(id: string): ContainerDetail | undefined {
+  const d = detailSeeds.get(id);
+  detailSeeds.delete(id);
+  return d;
+}
+
+export function openDetail(id: string, tab: DetailTab = 'overview', seed?: ContainerDetail): void {
+  if (seed) detailSeeds.set(id, seed);
   setState({ detailId: id, detailTab: tab, view: 'containers' });
+}
 export const closeDetail = (): void => setState({ detailId: undefined });
 export const setDetailTab = (detailTab: DetailTab): void => setState({ detailTab });
 export const openRun = (image = ''): void => setState({ runOpen: true, runImage: image });

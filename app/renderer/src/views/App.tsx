@@ -3,10 +3,11 @@ import { useStore, type View } from '../store/index.js';
 import { setView, startSync, closeDetail } from '../store/actions.js';
 import { Icon, type IconName } from '../components/Icon.js';
 import { ContainersView } from './ContainersView.js';
+import { loadContainerDetailView } from './lazy.js';
 
 // The list loads first; the detail (xterm, uPlot), Images, Volumes and Settings load on demand.
 const ContainerDetailView = lazy(() =>
-  import('./ContainerDetailView.js').then((m) => ({ default: m.ContainerDetailView })),
+  loadContainerDetailView().then((m) => ({ default: m.ContainerDetailView })),
 );
 const ImagesView = lazy(() => import('./ImagesView.js').then((m) => ({ default: m.ImagesView })));
 const VolumesView = lazy(() => import('./VolumesView.js').then((m) => ({ default: m.VolumesView })));

@@ -1,15 +1,23 @@
 // One container: header with actions, and tabs. Terminal sessions survive
 // tab switches (see terminal/sessions.ts).
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import type { ContainerDetail } from '../../../shared/ipc.js';
 import { bridge, errorText } from '../bridge/index.js';
 import { useStore, type DetailTab } from '../store/index.js';
-import { closeDetail, containerAction, setDetailTab, clearRowError } from '../store/actions.js';
+import {
+  closeDetail,
+  containerAction,
+  setDetailTab,
+  clearRowError,
+  peekDetailSeed,
+  takeDetailSeed,
+} from '../store/actions.js';
 import { Icon } from '../components/Icon.js';
 import { ErrorNote, StateBadge } from '../components/common.js';
 import { LogsTab } from './detail/LogsTab.js';
-import { TerminalTab } from './detail/TerminalTab.js';
-import { StatsTab } from './detail/StatsTab.js';
+// xterm.js and uPlot load with their tabs.
+const TerminalTab = lazy(() => import('./detail/TerminalTab.js').then((m) => ({ default: m.TerminalTab })));
+const StatsTab = lazy(() => import('./detail/StatsTab.js').then((m) => ({ default: m.StatsTab })));
 import { ResourcesTab } from './detail/ResourcesTab.js';
 import { ChangesTab, HoodTab, InspectTab, OverviewTab, ProcessesTab } from './detail/MiscTabs.js';
 
@@ -30,9 +38,11 @@ export function ContainerDetailView({ id }: { id: string }) {
   const summary = useStore((s) => s.containers[id]);
   const busy = useStore((s) => s.busy[id]);
   const rowError = useStore((s) => s.rowErrors[id]);
-  const [detail, setDetail] = useState<ContainerDetail>();
+  const [detail, setDetail] = useState<ContainerDetail | undefined>(() => peekDetailSeed(id));
   const [error, setError] = useState<string>();
   const reload = useCallback(() => {
+    const seed = takeDetailSeed(id);
+    if (seed) setDetail(seed);
     bridge.invoke('containers/inspect', id).then(
       (d) => {
         setDetail(d);
@@ -103,15 +113,17 @@ export function ContainerDetailView({ id }: { id: string }) {
         ))}
       </nav>
       <div className="tab-body">
-        {detail && tab === 'overview' && <OverviewTab d={detail} />}
-        {detail && tab === 'logs' && <LogsTab detail={detail} />}
-        {detail && tab === 'terminal' && <TerminalTab detail={detail} />}
-        {detail && tab === 'stats' && <StatsTab detail={detail} />}
-        {detail && tab === 'resources' && <ResourcesTab detail={detail} reload={reload} />}
-        {detail && tab === 'processes' && <ProcessesTab d={detail} />}
-        {detail && tab === 'changes' && <ChangesTab d={detail} />}
-        {detail && tab === 'hood' && <HoodTab d={detail} />}
-        {detail && tab === 'inspect' && <InspectTab d={detail} />}
+        <Suspense fallback={<div className="muted">Loading…</div>}>
+          {detail && tab === 'overview' && <OverviewTab d={detail} />}
+          {detail && tab === 'logs' && <LogsTab detail={detail} />}
+          {detail && tab === 'terminal' && <TerminalTab detail={detail} />}
+          {detail && tab === 'stats' && <StatsTab detail={detail} />}
+          {detail && tab === 'resources' && <ResourcesTab detail={detail} reload={reload} />}
+          {detail && tab === 'processes' && <ProcessesTab d={detail} />}
+          {detail && tab === 'changes' && <ChangesTab d={detail} />}
+          {detail && tab === 'hood' && <HoodTab d={detail} />}
+          {detail && tab === 'inspect' && <InspectTab d={detail} />}
+        </Suspense>
       </div>
     </section>
   );

@@ -188,7 +188,7 @@ export function ContainersView() {
     getScrollElement: () => parentRef.current,
     // Fixed heights: no per-row measuring while scrolling.
     estimateSize: (i) => (rows[i]?.kind === 'group' ? GROUP_H : ROW_H),
-    overscan: 12,
+    overscan: 6,
     // Rows on the first render, before the list's size is measured.
     initialRect: { width: 0, height: window.innerHeight },
     getItemKey: (i) => rows[i]?.key ?? i,

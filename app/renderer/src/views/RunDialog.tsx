@@ -1,12 +1,13 @@
 // Run a container: image (with local tags), name, command, env, ports,
 // volumes, restart policy and resource sliders.
-import { useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import type { ResourceSpec, RestartPolicy } from '../../../shared/ipc.js';
 import { bridge, errorText } from '../bridge/index.js';
 import { Modal, ErrorNote } from '../components/common.js';
 import { DEFAULT_RESOURCES, ResourceFields, validateResources } from '../components/ResourceFields.js';
 import { closeRun, openDetail } from '../store/actions.js';
 import { useStore } from '../store/index.js';
+import { preloadContainerDetailView } from './lazy.js';
 
 function lines(s: string): string[] {
   return s
@@ -38,6 +39,8 @@ export function RunDialog() {
   const [res, setRes] = useState<ResourceSpec>(DEFAULT_RESOURCES);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
+  // A run ends in the container's view: have its code ready by then.
+  useEffect(preloadContainerDetailView, []);
   const tags = useMemo(() => images.flatMap((i) => i.tags).sort(), [images]);
   const errors = validateResources(res, host);
   const fieldErrors: string[] = [];
@@ -74,7 +77,7 @@ export function RunDialog() {
         resources: res,
       });
       closeRun();
-      openDetail(r.id);
+      openDetail(r.id, 'overview', r.detail);
     } catch (err) {
       setError(errorText(err));
     } finally {
