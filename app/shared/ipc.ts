@@ -25,6 +25,9 @@ import type {
   PullProgress,
   VolumeSummary,
   VolumeCreateInput,
+  RegistrySettings,
+  RegistryLogins,
+  RegistryLoginInput,
 } from './types.js';
 
 export * from './types.js';
@@ -63,6 +66,14 @@ export interface Invoke {
   'volumes/list': () => VolumeSummary[];
   'volumes/create': (input: VolumeCreateInput) => VolumeSummary;
   'volumes/remove': (name: string, force: boolean) => void;
+  /** Insecure registries, mirrors and data root as the engine reports them. */
+  'registries/settings': () => RegistrySettings;
+  /** Registries with stored credentials (server + username only; embedded engine). */
+  'registries/logins': () => RegistryLogins;
+  /** POST /auth: the engine checks the credentials against the registry and stores them. */
+  'registries/login': (input: RegistryLoginInput) => { status: string };
+  /** Forgets the stored credentials for a registry (embedded engine). */
+  'registries/logout': (server: string) => void;
 }
 
 export type InvokeChannel = keyof Invoke;
@@ -156,6 +167,10 @@ const INVOKE_CHANNELS: Record<InvokeChannel, true> = {
   'volumes/list': true,
   'volumes/create': true,
   'volumes/remove': true,
+  'registries/settings': true,
+  'registries/logins': true,
+  'registries/login': true,
+  'registries/logout': true,
 };
 const EVENT_CHANNELS: Record<EventChannel, true> = { 'engine/events': true, 'endpoint/changed': true };
 const STREAM_KINDS: Record<StreamKind, true> = { logs: true, terminal: true, stats: true, pull: true };

@@ -242,3 +242,28 @@ export interface PullProgress {
   total?: number;
   error?: string;
 }
+
+/** The engine's registry settings and data root, as /info reports them (read-only). */
+export interface RegistrySettings {
+  /** CIDRs and host[:port] entries the engine talks plain HTTP / unverified TLS to. */
+  insecureRegistries: string[];
+  mirrors: string[];
+  dataRoot: string;
+}
+
+export interface RegistryLogin {
+  server: string;
+  username: string;
+}
+
+/** Stored sign-ins; `available` is false where the app cannot read them (non-embedded engines). */
+export interface RegistryLogins {
+  available: boolean;
+  logins: RegistryLogin[];
+}
+
+export interface RegistryLoginInput {
+  server: string;
+  username: string;
+  password: string;
+}

@@ -68,6 +68,47 @@ async function version(_e: Engine, ctx: RequestCtx): Promise<void> {
   ctx.reply.json(200, v);
 }
 
+interface IndexInfo {
+  Name: string;
+  Mirrors: string[];
+  Secure: boolean;
+  Official: boolean;
+}
+
+/**
+ * As dockerd reports its registry settings: --insecure-registry entries that
+ * are CIDRs join 127.0.0.0/8 in InsecureRegistryCIDRs, host[:port] entries
+ * become insecure IndexConfigs, and docker.io carries the mirrors.
+ */
+export function registryConfig(
+  insecure: string[],
+  mirrors: string[],
+): { InsecureRegistryCIDRs: string[]; IndexConfigs: Record<string, IndexInfo>; Mirrors: string[] } {
+  const cidrs = ['127.0.0.0/8'];
+  const index: Record<string, IndexInfo> = {
+    'docker.io': { Name: 'docker.io', Mirrors: mirrors, Secure: true, Official: true },
+  };
+  for (const raw of insecure) {
+    const entry = raw
+      .trim()
+      .replace(/^https?:\/\//, '')
+      .replace(/\/+$/, '');
+    if (!entry) continue;
+    if (/^[0-9a-f.:]+\/\d{1,3}$/i.test(entry)) {
+      if (!cidrs.includes(entry)) cidrs.push(entry);
+    } else {
+      const name = entry.toLowerCase();
+      index[name] = {
+        Name: name,
+        Mirrors: index[name]?.Mirrors ?? [],
+        Secure: false,
+        Official: name === 'docker.io',
+      };
+    }
+  }
+  return { InsecureRegistryCIDRs: cidrs, IndexConfigs: index, Mirrors: mirrors };
+}
+
 async function info(e: Engine, ctx: RequestCtx): Promise<void> {
   const all = e.runtime.list();
   const count = (s: string): number => all.filter((c) => c.state.status === s).length;
@@ -109,11 +150,7 @@ async function info(e: Engine, ctx: RequestCtx): Promise<void> {
     OSType: 'linux',
     Architecture: arch() === 'x64' ? 'x86_64' : arch(),
     IndexServerAddress: 'https://index.docker.io/v1/',
-    RegistryConfig: {
-      InsecureRegistryCIDRs: ['127.0.0.0/8'],
-      IndexConfigs: {},
-      Mirrors: e.settings.registryMirrors,
-    },
+    RegistryConfig: registryConfig(e.settings.insecureRegistries, e.settings.registryMirrors),
     NCPU: cpus().length,
     MemTotal: totalmem(),
     DockerRootDir: e.paths.dataRoot,

@@ -9,6 +9,7 @@ import { parsePorts, toDetail, toImage, toSummary } from './map.js';
 import { describeError } from './docker-client.js';
 import { cgroupValues, underTheHood } from './host-view.js';
 import { volumeHandlers } from './volumes.js';
+import { registryHandlers } from './registries.js';
 
 type Async<F> = F extends (...a: infer A) => infer R ? (...a: A) => Promise<R> : never;
 export type Handlers = { [K in InvokeChannel]: Async<Invoke[K]> };
@@ -90,6 +91,7 @@ export function createHandlers(eps: Endpoints): Handlers {
 
   return {
     ...volumeHandlers(d),
+    ...registryHandlers(d, eps),
     'system/info': systemInfo,
     'endpoints/list': async () => eps.all(),
     'endpoints/add': async (input) => eps.add(input),

@@ -203,6 +203,8 @@ async function untarFile(file: LayerFile, dir: string, opts: UntarOptions): Prom
   let kind: Compression;
   let size: number;
   let child: ChildProcess;
+  let exited: Promise<Exit>;
+  let stdout: () => string;
   try {
     size = (await fh.stat()).size;
     if (opts.compression !== undefined) kind = opts.compression;
@@ -221,12 +223,14 @@ async function untarFile(file: LayerFile, dir: string, opts: UntarOptions): Prom
     child = spawn(opts.helper, helperArgs(opts.limits, kind === 'gzip', dir), {
       stdio: [fh.fd, 'pipe', 'pipe'],
     });
+    // Listen before the next await: a small layer's helper can finish, and
+    // its 'close' be emitted, while fh.close() is still pending.
+    exited = collectExit(child);
+    stdout = collectStdout(child);
   } finally {
     // The child has its own copy of the descriptor.
     await fh.close().catch(() => undefined);
   }
-  const exited = collectExit(child);
-  const stdout = collectStdout(child);
   const onAbort = (): void => {
     child.kill('SIGKILL');
   };

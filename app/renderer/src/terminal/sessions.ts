@@ -8,6 +8,7 @@ import { FitAddon } from '@xterm/addon-fit';
 import '@xterm/xterm/css/xterm.css';
 import type { StreamHandle } from '../../../shared/ipc.js';
 import { bridge } from '../bridge/index.js';
+import { onThemeChange, resolvedTheme } from '../lib/theme.js';
 
 export interface TermSession {
   readonly id: string;
@@ -23,8 +24,7 @@ export interface TermSession {
 const sessions = new Map<string, TermSession>();
 
 function theme(): ITheme {
-  const dark = window.matchMedia('(prefers-color-scheme: dark)').matches;
-  return dark
+  return resolvedTheme() === 'dark'
     ? { background: '#0f1320', foreground: '#dfe4f0', cursor: '#7aa2ff', selectionBackground: '#2f3d63' }
     : { background: '#fbfcfe', foreground: '#1d2433', cursor: '#3863e0', selectionBackground: '#c9d6fb' };
 }
@@ -90,13 +90,11 @@ export function openSession(id: string): TermSession {
     changed();
   });
 
-  // Follow the system's light/dark switch.
-  const scheme = window.matchMedia('(prefers-color-scheme: dark)');
-  const onScheme = (): void => {
+  // Follow the app's light/dark theme (the user's choice or the system's).
+  const offTheme = onThemeChange(() => {
     term.options.theme = theme();
-  };
-  scheme.addEventListener('change', onScheme);
-  disposables.push({ dispose: () => scheme.removeEventListener('change', onScheme) });
+  });
+  disposables.push({ dispose: offTheme });
 
   const session: TermSession = {
     id,

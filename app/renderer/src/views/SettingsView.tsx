@@ -1,4 +1,5 @@
-// Settings: engine endpoints (embedded + user-added), switchable.
+// Settings: engine endpoints (embedded + user-added), switchable; registry
+// sign-in; the engine's registry settings and data root; theme.
 import { useState, type FormEvent } from 'react';
 import type { EndpointInput } from '../../../shared/ipc.js';
 import { bridge, errorText } from '../bridge/index.js';
@@ -6,10 +7,13 @@ import { useStore } from '../store/index.js';
 import { loadHost } from '../store/actions.js';
 import { ErrorNote } from '../components/common.js';
 import { bytes } from '../lib/format.js';
+import { RegistriesCard, RegistrySettingsCard } from './settings/RegistriesCard.js';
+import { ThemeCard } from './settings/ThemeCard.js';
 
 export function SettingsView() {
   const endpoints = useStore((s) => s.endpoints);
   const host = useStore((s) => s.host);
+  const activeId = endpoints.find((ep) => ep.active)?.id;
   const [kind, setKind] = useState<EndpointInput['kind']>('unix');
   const [name, setName] = useState('');
   const [address, setAddress] = useState('');
@@ -121,6 +125,9 @@ export function SettingsView() {
             </button>
           </form>
         </div>
+        <RegistriesCard endpointId={activeId} />
+        <RegistrySettingsCard endpointId={activeId} />
+        <ThemeCard />
       </div>
     </section>
   );
