@@ -1,12 +1,12 @@
 // The real docker CLI (28.2) against `wharf daemon` (issue 4, "What must be
 // shown" 1, 3 and 6): version/info, run --rm, a detached ticker with ps,
 // logs -f, top, stats, inspect's pid; stop/kill/restart/pause/rm -f/rename/wait.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { leaks, skipReason, startTestDaemon, uniqueName, type TestDaemon } from './testing.js';
+import { skipReason, useTestDaemon, uniqueName, type TestDaemon } from './testing.js';
 
 const skip = skipReason();
 if (skip) console.log(`# skipping docker CLI tests: ${skip}`);
@@ -14,21 +14,12 @@ if (skip) console.log(`# skipping docker CLI tests: ${skip}`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('docker CLI against wharf daemon', { skip }, () => {
+  const fixture = useTestDaemon('cli');
   let d: TestDaemon;
-  const ids: string[] = [];
-  before(async () => {
-    d = await startTestDaemon('cli');
+  before(() => {
+    d = fixture.daemon();
   });
-  after(async () => {
-    await d.cleanup();
-    assert.deepEqual(leaks(d.dir, ids), []);
-  });
-
-  const id = (name: string): string => {
-    const full = d.dockerOk(['inspect', '-f', '{{.Id}}', name]).trim();
-    ids.push(full);
-    return full;
-  };
+  const id = fixture.idOf;
 
   test('docker version and docker info show the Wharf server with API 1.50', () => {
     const v = d.dockerOk([

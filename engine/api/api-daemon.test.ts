@@ -2,11 +2,11 @@
 // container survives a daemon restart and logs/attach/stop work on it;
 // --restart always comes back; restart policies on exit; a second daemon on
 // the same data root is refused; SIGTERM leaves containers running.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { leaks, skipReason, startTestDaemon, uniqueName, WHARF_BIN, type TestDaemon } from './testing.js';
+import { skipReason, useTestDaemon, uniqueName, WHARF_BIN, type TestDaemon } from './testing.js';
 
 const skip = skipReason();
 if (skip) console.log(`# skipping daemon tests: ${skip}`);
@@ -23,20 +23,12 @@ function alive(pid: number): boolean {
 }
 
 describe('wharf daemon', { skip }, () => {
+  const fixture = useTestDaemon('daemon');
   let d: TestDaemon;
-  const ids: string[] = [];
-  before(async () => {
-    d = await startTestDaemon('daemon');
+  before(() => {
+    d = fixture.daemon();
   });
-  after(async () => {
-    await d.cleanup();
-    assert.deepEqual(leaks(d.dir, ids), []);
-  });
-  const idOf = (name: string): string => {
-    const id = d.dockerOk(['inspect', '-f', '{{.Id}}', name]).trim();
-    ids.push(id);
-    return id;
-  };
+  const idOf = fixture.idOf;
 
   test('a second daemon on the same data root is refused with a clear message', () => {
     const r = spawnSync(

@@ -1,31 +1,27 @@
 // The container filesystem over the API: docker cp both ways (file and
 // directory, created-but-never-started containers, symlinks that point out
 // of the container stay inside it), docker diff, docker export.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { leaks, skipReason, startTestDaemon, uniqueName, type TestDaemon } from './testing.js';
+import { skipReason, useTestDaemon, uniqueName, type TestDaemon } from './testing.js';
 
 const skip = skipReason();
 if (skip) console.log(`# skipping API filesystem tests: ${skip}`);
 
 describe('container filesystem through the API', { skip }, () => {
+  const fixture = useTestDaemon('fs');
   let d: TestDaemon;
-  const ids: string[] = [];
-  before(async () => {
-    d = await startTestDaemon('fs');
-  });
-  after(async () => {
-    await d.cleanup();
-    assert.deepEqual(leaks(d.dir, ids), []);
+  before(() => {
+    d = fixture.daemon();
   });
 
   test('docker cp in and out, files and directories, and docker diff', () => {
     const name = uniqueName('cp');
     d.dockerOk(['run', '-d', '--name', name, 'busybox', 'sleep', '1000']);
-    ids.push(d.dockerOk(['inspect', '-f', '{{.Id}}', name]).trim());
+    const id = fixture.idOf(name);
     const src = join(d.dir, 'src');
     mkdirSync(join(src, 'dir/sub'), { recursive: true });
     writeFileSync(join(src, 'file.txt'), 'one file\n');
@@ -48,7 +44,7 @@ describe('container filesystem through the API', { skip }, () => {
     d.dockerOk(['cp', `${name}:/out`, dest]);
     assert.equal(readFileSync(join(dest, 'out/m.txt'), 'utf8'), 'made\n');
     d.dockerOk(['cp', `${name}:/etc/hostname`, join(dest, 'hostname')]);
-    assert.equal(readFileSync(join(dest, 'hostname'), 'utf8').trim(), ids.at(-1)?.slice(0, 12));
+    assert.equal(readFileSync(join(dest, 'hostname'), 'utf8').trim(), id.slice(0, 12));
     const missing = d.docker(['cp', `${name}:/nope`, dest]);
     assert.match(missing.stderr, /Could not find the file \/nope in container/);
     const diff = d.dockerOk(['diff', name]).split('\n');
@@ -69,7 +65,7 @@ describe('container filesystem through the API', { skip }, () => {
       '-c',
       'mkdir -p /jail && ln -s / /jail/up && ln -s ../../../../.. /jail/dots && sleep 1000',
     ]);
-    ids.push(d.dockerOk(['inspect', '-f', '{{.Id}}', name]).trim());
+    fixture.idOf(name);
     const marker = `wharf-escape-${Date.now()}`;
     writeFileSync(join(d.dir, marker), 'x');
     d.dockerOk(['cp', join(d.dir, marker), `${name}:/jail/up/tmp/`]);
@@ -88,7 +84,7 @@ describe('container filesystem through the API', { skip }, () => {
   test('cp into and out of a created, never started container; docker export', () => {
     const name = uniqueName('created');
     d.dockerOk(['create', '--name', name, 'busybox', 'true']);
-    ids.push(d.dockerOk(['inspect', '-f', '{{.Id}}', name]).trim());
+    fixture.idOf(name);
     writeFileSync(join(d.dir, 'c.txt'), 'created\n');
     d.dockerOk(['cp', join(d.dir, 'c.txt'), `${name}:/c.txt`]);
     d.dockerOk(['cp', `${name}:/c.txt`, join(d.dir, 'back.txt')]);

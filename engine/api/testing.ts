@@ -3,6 +3,8 @@
 // child process serving it on a temp socket, and helpers to run the real
 // docker CLI against it. cleanup() removes every container through the API,
 // stops the daemon and checks nothing is left mounted.
+import { after, before } from 'node:test';
+import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -296,4 +298,34 @@ export function mountsUnder(dir: string): string[] {
     .split('\n')
     .map((l) => l.split(' ')[1] ?? '')
     .filter((m) => m === dir || m.startsWith(`${dir}/`));
+}
+
+/**
+ * A test daemon for the enclosing describe(): started before its tests,
+ * cleaned up after them, with a check that the containers whose ids went
+ * through idOf() left nothing behind.
+ */
+export function useTestDaemon(name: string): { daemon(): TestDaemon; idOf(container: string): string } {
+  let d: TestDaemon | undefined;
+  const ids: string[] = [];
+  const daemon = (): TestDaemon => {
+    if (!d) throw new Error('the test daemon did not start');
+    return d;
+  };
+  before(async () => {
+    d = await startTestDaemon(name);
+  });
+  after(async () => {
+    if (!d) return;
+    await d.cleanup();
+    assert.deepEqual(leaks(d.dir, ids), []);
+  });
+  return {
+    daemon,
+    idOf: (container) => {
+      const full = daemon().dockerOk(['inspect', '-f', '{{.Id}}', container]).trim();
+      ids.push(full);
+      return full;
+    },
+  };
 }
