@@ -12,7 +12,7 @@
       "target_name": "wharf-runtime",
       "type": "executable",
       "sources": ["<!@(ls -1 src/common/*.c src/cgroup/*.c src/runtime/*.c)"],
-      "libraries": ["-lseccomp", "-lcjson", "-lm"]
+      "libraries": ["-lseccomp", "-lcjson", "-lnettle", "-lm"]
     },
     {
       "target_name": "wharf-shim",

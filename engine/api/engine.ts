@@ -206,7 +206,7 @@ export class Engine {
 
   // ---- names and lookup ------------------------------------------------
 
-  nameOf(rec: ContainerRecord): string {
+  nameOf(rec: Pick<ContainerRecord, 'id' | 'name'>): string {
     return this.meta.get(rec.id)?.name ?? rec.name;
   }
 
@@ -218,11 +218,10 @@ export class Engine {
   resolve(ref: string): ContainerRecord {
     const r = ref.startsWith('/') ? ref.slice(1) : ref;
     if (this.runtime.has(r)) return this.runtime.inspect(r);
-    const all = this.runtime.list();
-    const byName = all.find((c) => this.nameOf(c) === r);
+    const byName = this.byName(r);
     if (byName) return byName;
     if (/^[a-f0-9]+$/.test(r) && r.length > 0) {
-      const hits = all.filter((c) => c.id.startsWith(r));
+      const hits = this.runtime.filter((c) => c.id.startsWith(r));
       if (hits.length === 1 && hits[0]) return hits[0];
       if (hits.length > 1) throw notFound(`multiple IDs found with provided prefix: ${r}`);
     }
@@ -231,7 +230,7 @@ export class Engine {
 
   /** The container holding `name`, if any. */
   byName(name: string): ContainerRecord | undefined {
-    return this.runtime.list().find((c) => this.nameOf(c) === name);
+    return this.runtime.find((c) => this.nameOf(c) === name);
   }
 
   /** Reserves a name for a container being created (409 with Docker's message when taken). */

@@ -120,11 +120,9 @@ async function start(e: Engine, ctx: RequestCtx): Promise<void> {
     ctx.reply.empty(200);
     return;
   }
-  // A short process may be gone (and its socket with it) before we connect:
-  // don't wait out the connect retries then, its output is in the log.
-  const connecting = AttachClient.connect(join(stateDir, 'attach.sock')).catch(() => undefined);
-  const client = await Promise.race([connecting, exited.then(() => undefined)]);
-  if (!client) void connecting.then((late) => late?.close());
+  // The shim listens before it reports the pid, so one attempt suffices: a
+  // missing socket means the process already ended, and its output is in the log.
+  const client = await AttachClient.connect(join(stateDir, 'attach.sock'), 0).catch(() => undefined);
   x.client = client;
   if (client && tty) {
     const s = x.pendingSize ?? size;

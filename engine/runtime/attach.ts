@@ -108,7 +108,7 @@ export class AttachClient implements AsyncDisposable {
         return new AttachClient(await connectOnce(path));
       } catch (err) {
         const retry = isErrno(err, 'ENOENT') || isErrno(err, 'ECONNREFUSED');
-        if (!retry || Date.now() > deadline) {
+        if (!retry || Date.now() >= deadline) {
           throw wharfError('ATTACH_FAILED', `${path}: ${(err as Error).message}`, err);
         }
         await new Promise((r) => setTimeout(r, 20));

@@ -7,8 +7,21 @@ import { readFile, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno } from '../errors.js';
 
-/** Mount points of every cgroup / cgroup2 hierarchy, from /proc/self/mountinfo. */
-export async function cgroupMounts(): Promise<string[]> {
+let known: Promise<string[]> | undefined;
+
+/**
+ * Mount points of every cgroup / cgroup2 hierarchy, from /proc/self/mountinfo:
+ * read once per process (the table also lists every container's rootfs, so
+ * reading it per remove costs more as containers pile up; the hierarchies
+ * are mounted at boot).
+ */
+export function cgroupMounts(): Promise<string[]> {
+  known ??= readCgroupMounts();
+  known.catch(() => (known = undefined));
+  return known;
+}
+
+async function readCgroupMounts(): Promise<string[]> {
   const info = await readFile('/proc/self/mountinfo', 'utf8');
   const out = new Set<string>();
   for (const line of info.split('\n')) {

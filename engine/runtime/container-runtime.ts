@@ -126,6 +126,18 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> implements Asy
     return [...this.records.values()].map((r) => structuredClone(r));
   }
 
+  /** Copies of the records `pred` accepts; cheaper than list() for lookups (only matches are copied). */
+  filter(pred: (rec: Readonly<ContainerRecord>) => boolean): ContainerRecord[] {
+    const out: ContainerRecord[] = [];
+    for (const r of this.records.values()) if (pred(r)) out.push(structuredClone(r));
+    return out;
+  }
+
+  find(pred: (rec: Readonly<ContainerRecord>) => boolean): ContainerRecord | undefined {
+    for (const r of this.records.values()) if (pred(r)) return structuredClone(r);
+    return undefined;
+  }
+
   inspect(id: string): ContainerRecord {
     return structuredClone(this.record(id));
   }

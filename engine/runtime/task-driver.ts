@@ -109,11 +109,13 @@ export class TaskDriver {
     const { paths } = this.o;
     const id = rec.id;
     const bundle = containerPaths.bundle(paths, id);
-    await rm(this.stateDir(id), { recursive: true, force: true });
-    await mkdir(bundle, { recursive: true, mode: 0o700 });
-    await mkdir(containerPaths.runtimeRoot(paths), { recursive: true, mode: 0o700 });
-    trace('task mkdirs');
-    const rootfsPath = await this.rootfsPath(rec);
+    const [rootfsPath] = await Promise.all([
+      this.rootfsPath(rec),
+      rm(this.stateDir(id), { recursive: true, force: true }).then(() =>
+        mkdir(bundle, { recursive: true, mode: 0o700 }),
+      ),
+      mkdir(containerPaths.runtimeRoot(paths), { recursive: true, mode: 0o700 }),
+    ]);
     trace('task mounted');
     const spec = await this.o.specBuilder.spec({
       id,

@@ -118,20 +118,28 @@ async function rewrite(path: string, content: string): Promise<void> {
 /** Writes the init layer's /etc files (creating or updating them). */
 export async function writeInitFiles(initDir: string, init: InitLayerOptions): Promise<void> {
   const etc = join(initDir, 'etc');
-  await mkdir(etc, { recursive: true, mode: 0o755 });
-  await rewrite(join(etc, 'hostname'), `${init.hostname}\n`);
-  await rewrite(join(etc, 'hosts'), renderHosts(init));
-  const host = await readHostResolvConf(init.hostResolvConf);
-  await rewrite(join(etc, 'resolv.conf'), renderResolvConf(host, init));
+  const [host] = await Promise.all([
+    readHostResolvConf(init.hostResolvConf),
+    mkdir(etc, { recursive: true, mode: 0o755 }),
+  ]);
+  await Promise.all([
+    rewrite(join(etc, 'hostname'), `${init.hostname}\n`),
+    rewrite(join(etc, 'hosts'), renderHosts(init)),
+    rewrite(join(etc, 'resolv.conf'), renderResolvConf(host, init)),
+  ]);
 }
 
 /** Creates the init layer: mount points, /etc/mtab, and the /etc files. */
 export async function createInitLayer(initDir: string, init: InitLayerOptions): Promise<void> {
   await mkdir(initDir, { recursive: true, mode: 0o755 });
-  await chmod(initDir, 0o755);
-  for (const d of ['dev', 'dev/pts', 'dev/shm', 'proc', 'sys', 'etc']) {
-    await mkdir(join(initDir, d), { recursive: true, mode: 0o755 });
-  }
+  await Promise.all([
+    chmod(initDir, 0o755),
+    mkdir(join(initDir, 'dev/pts'), { recursive: true, mode: 0o755 }),
+    mkdir(join(initDir, 'dev/shm'), { recursive: true, mode: 0o755 }),
+    mkdir(join(initDir, 'proc'), { recursive: true, mode: 0o755 }),
+    mkdir(join(initDir, 'sys'), { recursive: true, mode: 0o755 }),
+    mkdir(join(initDir, 'etc'), { recursive: true, mode: 0o755 }),
+  ]);
   try {
     await symlink('/proc/mounts', join(initDir, 'etc/mtab'));
   } catch (err) {

@@ -34,10 +34,23 @@ export async function readMountInfo(): Promise<MountInfo[]> {
   return parseMountInfo(await readFile('/proc/self/mountinfo', 'utf8'));
 }
 
-/** Mount points at `dir` or below it, deepest (last mounted) first. */
+/** The inverse of unescape(): how `path` appears in mountinfo. */
+function escapePath(path: string): string {
+  return path.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+}
+
+/**
+ * Mount points at `dir` or below it, deepest (last mounted) first. The
+ * table holds every container's mount, so only lines that mention `dir`
+ * are parsed.
+ */
 export async function mountsUnder(dir: string): Promise<string[]> {
+  const text = await readFile('/proc/self/mountinfo', 'utf8');
+  const needle = ` ${escapePath(dir)}`;
+  if (!text.includes(needle)) return [];
   const prefix = dir.endsWith('/') ? dir : `${dir}/`;
-  const points = (await readMountInfo())
+  const lines = text.split('\n').filter((l) => l.includes(needle));
+  const points = parseMountInfo(lines.join('\n'))
     .map((m) => m.mountPoint)
     .filter((p) => p === dir || p.startsWith(prefix));
   return points.reverse();

@@ -16,7 +16,7 @@
 // the string does not fit; the chdir-and-relative-paths trick Docker uses needs
 // a helper process (chdir is process-wide and the addon runs on the thread
 // pool), which is left for when it is needed.
-import { chmod, mkdir, readFile, rm, rmdir } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { isNativeError, native, type FsParam } from '../../native/index.js';
 import { isErrno, isWharfError, wharfError } from '../errors.js';
@@ -25,7 +25,7 @@ import { KeyedLock } from '../util/keyed-lock.js';
 import { directorySize, overlayChanges } from './changes.js';
 import type { Change, ContainerRootfs, ContainerStorage, InitLayerOptions, PrepareOptions } from './index.js';
 import { createInitLayer, writeInitFiles } from './init-layer.js';
-import { mountsUnder, readMountInfo } from './mountinfo.js';
+import { mountsUnder } from './mountinfo.js';
 
 const RECORD = 'rootfs.json';
 const PAGE_SIZE = 4096;
@@ -59,15 +59,13 @@ export class OverlayStorage implements ContainerStorage {
     return this.serialize(dir, async () => {
       try {
         await mkdir(dir, { recursive: true, mode: 0o710 });
-        await chmod(dir, 0o710);
-        for (const [d, mode] of [
-          [rootfs.upperDir, 0o755],
-          [rootfs.workDir, 0o700],
-          [rootfs.mergedDir, 0o700],
-        ] as const) {
-          await mkdir(d, { recursive: true, mode });
-        }
-        await createInitLayer(rootfs.initDir, opts.init);
+        await Promise.all([
+          chmod(dir, 0o710),
+          mkdir(rootfs.upperDir, { recursive: true, mode: 0o755 }),
+          mkdir(rootfs.workDir, { recursive: true, mode: 0o700 }),
+          mkdir(rootfs.mergedDir, { recursive: true, mode: 0o700 }),
+          createInitLayer(rootfs.initDir, opts.init),
+        ]);
         await writeFileAtomic(join(dir, RECORD), `${JSON.stringify(rootfs, null, 2)}\n`);
       } catch (err) {
         fail(`prepare ${dir}`, err);
@@ -106,9 +104,15 @@ export class OverlayStorage implements ContainerStorage {
     }
   }
 
+  /** Whether the overlay is mounted: merged/ then lives on another device than its parent. */
   async isMounted(rootfs: ContainerRootfs): Promise<boolean> {
-    const target = resolve(rootfs.mergedDir);
-    return (await readMountInfo()).some((m) => m.mountPoint === target);
+    try {
+      const [merged, parent] = await Promise.all([stat(rootfs.mergedDir), stat(rootfs.dir)]);
+      return merged.dev !== parent.dev;
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return false;
+      throw err;
+    }
   }
 
   async mount(rootfs: ContainerRootfs): Promise<string> {

@@ -3,7 +3,15 @@
 // cgroup, fds, seccomp). The console socket, hooks and exec are in
 // runtime-exec.test.ts.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { type Json, linuxOf, processOf, randomId } from './bundle.js';
@@ -222,5 +230,48 @@ describe('wharf-runtime isolation', { skip }, () => {
     assert.match(out, /rc=1/);
     assert.match(out, /touch-ok/);
     assert.match(out, /Seccomp:\s+2/);
+  });
+
+  it('seccomp: compiled programs are cached per profile; a damaged cache entry is recompiled', () => {
+    const profile = (errnoRet: number): Json => ({
+      defaultAction: 'SCMP_ACT_ALLOW',
+      syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet }],
+    });
+    const mkdirResult = (errnoRet: number): string =>
+      runOut(['sh', '-c', 'mkdir /dev/shm/x 2>&1; echo rc=$?'], (c) => {
+        linuxOf(c).seccomp = profile(errnoRet);
+      });
+    const cacheDir = join(s.rt.root, 'seccomp');
+    const entries = (): string[] => (existsSync(cacheDir) ? readdirSync(cacheDir).sort() : []);
+    const before = entries();
+    assert.match(mkdirResult(1), /Operation not permitted/);
+    const added = entries().filter((e) => !before.includes(e));
+    assert.equal(added.length, 1, 'one cache entry for the new profile');
+    const entry = join(cacheDir, added[0]!);
+    assert.match(added[0]!, /^[0-9a-f]{64}\.bpf$/);
+    assert.equal(statSync(entry).size % 8, 0, 'a whole number of BPF instructions');
+    // Same profile again: served from the cache, same behaviour.
+    assert.match(mkdirResult(1), /Operation not permitted/);
+    assert.equal(entries().length, before.length + 1);
+    // Another errno is another program.
+    assert.match(mkdirResult(13), /Permission denied/);
+    assert.equal(entries().length, before.length + 2);
+    // A truncated entry is not loaded as a program: it is compiled again.
+    writeFileSync(entry, Buffer.alloc(7));
+    assert.match(mkdirResult(1), /Operation not permitted/);
+    assert.equal(statSync(entry).size % 8, 0);
+  });
+
+  it("seccomp: exec applies the container's profile too", () => {
+    const { cid } = startSleeper((c) => {
+      linuxOf(c).seccomp = {
+        defaultAction: 'SCMP_ACT_ALLOW',
+        syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }],
+      };
+    });
+    const r = s.rt.run(['exec', cid, 'sh', '-c', 'mkdir /tmp/x 2>&1; echo rc=$?']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /Operation not permitted/);
+    assert.match(r.stdout, /rc=1/);
   });
 });

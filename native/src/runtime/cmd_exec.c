@@ -38,7 +38,7 @@ struct exec_args
 struct exec_child
 {
   struct wharf_process *proc;
-  const struct cJSON *seccomp;
+  const struct wharf_seccomp_prog *seccomp;
   int pidfd, sync_fd, console_fd, flags;
 };
 
@@ -159,7 +159,8 @@ do_exec (struct wharf_globals *g, const char *id, struct exec_args *a, char **cm
   struct wharf_cgroup cg;
   struct wharf_process proc;
   struct exec_child child = { .console_fd = -1 };
-  cleanup_free char *dir = NULL;
+  cleanup_free char *dir = NULL, *seccomp_cache = NULL;
+  cleanup_free struct wharf_seccomp_prog *seccomp = NULL;
   cleanup_close int pidfd = -1, console = -1, sync_parent = -1;
   cJSON *owned = NULL, *config;
   struct wharf_sync_msg msg;
@@ -186,6 +187,13 @@ do_exec (struct wharf_globals *g, const char *id, struct exec_args *a, char **cm
   memset (&proc, 0, sizeof (proc));
   if (build_process (a, &spec, cmd, &proc, &owned, err) < 0 || wharf_cgroup_open (NULL, st.cgroup_path, &cg, err) < 0)
     goto out;
+  if (asprintf (&seccomp_cache, "%s/seccomp", g->root) < 0)
+    {
+      wharf_make_error (err, ENOMEM, "seccomp cache path");
+      goto out;
+    }
+  if (wharf_seccomp_compile (spec.seccomp, seccomp_cache, &seccomp, err) < 0)
+    goto out;
   if (proc.terminal
       && (a->console_socket == NULL ? wharf_make_error (err, 0, "exec -t needs --console-socket")
                                     : (console = wharf_console_connect (a->console_socket, err))) < 0)
@@ -196,7 +204,7 @@ do_exec (struct wharf_globals *g, const char *id, struct exec_args *a, char **cm
       goto out;
     }
   sync_parent = sv[0];
-  child = (struct exec_child){ .proc = &proc, .seccomp = spec.seccomp, .pidfd = pidfd, .sync_fd = sv[1],
+  child = (struct exec_child){ .proc = &proc, .seccomp = seccomp, .pidfd = pidfd, .sync_fd = sv[1],
                                .console_fd = console, .flags = namespaces_to_join (st.pid, &spec) };
   if ((child.flags & CLONE_NEWPID) && setns (pidfd, CLONE_NEWPID) < 0)
     {

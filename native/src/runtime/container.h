@@ -9,6 +9,7 @@
 
 #include "cgroup/cgroup.h"
 #include "common/error.h"
+#include "runtime/seccomp.h"
 #include "runtime/spec.h"
 #include "runtime/state.h"
 
@@ -23,6 +24,7 @@ struct wharf_init_ctx
 {
   struct wharf_spec *spec;
   struct wharf_cgroup *cg;
+  const struct wharf_seccomp_prog *seccomp; /* compiled before the clone, or NULL */
   const char *id, *state_dir;
   int sync_fd;    /* the init's end */
   int fifo_fd;    /* O_PATH of exec.fifo */

@@ -220,7 +220,8 @@ wharf_container_create (const struct wharf_create_opts *o, struct wharf_created 
 {
   struct wharf_resources res;
   struct wharf_init_ctx ctx = { .console_fd = -1, .fifo_fd = -1, .sync_fd = -1 };
-  cleanup_free char *fifo = NULL, *cgpath = NULL;
+  cleanup_free char *fifo = NULL, *cgpath = NULL, *seccomp_cache = NULL;
+  cleanup_free struct wharf_seccomp_prog *seccomp = NULL;
   cleanup_close int console = -1, fifo_fd = -1, sync_parent = -1;
   int sv[2];
   bool have_res = false, have_cg = false;
@@ -241,6 +242,13 @@ wharf_container_create (const struct wharf_create_opts *o, struct wharf_created 
   if (c->spec.resources && wharf_resources_parse (c->spec.resources, &res, err) < 0)
     goto fail;
   have_res = true;
+  if (asprintf (&seccomp_cache, "%s/seccomp", o->root) < 0)
+    {
+      wharf_make_error (err, ENOMEM, "seccomp cache path");
+      goto fail;
+    }
+  if (wharf_seccomp_compile (c->spec.seccomp, seccomp_cache, &seccomp, err) < 0)
+    goto fail;
   if (wharf_resources_add_default_devices (&res, &c->spec, err) < 0)
     goto fail;
   if (c->spec.cgroups_path == NULL && asprintf (&cgpath, "/wharf-runtime/%s", o->id) < 0)
@@ -267,7 +275,7 @@ wharf_container_create (const struct wharf_create_opts *o, struct wharf_created 
       goto fail;
     }
   sync_parent = sv[0];
-  ctx = (struct wharf_init_ctx){ .spec = &c->spec, .cg = &c->cg, .id = o->id, .state_dir = c->state_dir,
+  ctx = (struct wharf_init_ctx){ .spec = &c->spec, .cg = &c->cg, .seccomp = seccomp, .id = o->id, .state_dir = c->state_dir,
                                  .sync_fd = sv[1], .fifo_fd = fifo_fd, .console_fd = console,
                                  .no_pivot = o->no_pivot };
   if (spawn_init (&ctx, sync_parent, &c->pid, err) < 0)

@@ -96,7 +96,7 @@ setup (struct wharf_init_ctx *ctx, struct wharf_exec_plan *plan, wharf_error_t *
     return -1;
   keep[0] = ctx->sync_fd;
   keep[1] = ctx->fifo_fd;
-  return wharf_process_prepare (&spec->process, spec->seccomp, keep, 2, plan, err);
+  return wharf_process_prepare (&spec->process, ctx->seccomp, keep, 2, plan, err);
 }
 
 void

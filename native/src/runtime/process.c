@@ -156,8 +156,8 @@ wharf_process_limits (const struct wharf_process *p, wharf_error_t *err)
 }
 
 int
-wharf_process_prepare (const struct wharf_process *p, const struct cJSON *seccomp, const int *keep, int n_keep,
-                       struct wharf_exec_plan *plan, wharf_error_t *err)
+wharf_process_prepare (const struct wharf_process *p, const struct wharf_seccomp_prog *seccomp, const int *keep,
+                       int n_keep, struct wharf_exec_plan *plan, wharf_error_t *err)
 {
   char cwd[PATH_MAX];
   memset (plan, 0, sizeof (*plan));
@@ -165,8 +165,7 @@ wharf_process_prepare (const struct wharf_process *p, const struct cJSON *seccom
     return wharf_make_error (err, 0, "process.args must not be empty");
   if (build_env (p, &plan->env, err) < 0 || find_executable (p->args[0], plan->env, &plan->path, err) < 0)
     return -1;
-  if (wharf_seccomp_compile (seccomp, &plan->seccomp, err) < 0)
-    return -1;
+  plan->seccomp = seccomp;
   /* No fd from the host may be open while we chdir: a cwd such as
      /proc/self/fd/N must not reach a host directory (CVE-2024-21626). */
   if (wharf_close_fds_except (keep, n_keep, err) < 0)

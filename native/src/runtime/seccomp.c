@@ -6,7 +6,15 @@
 #include <seccomp.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/utils.h"
+#include "runtime/seccomp_cache.h"
 
 static int
 parse_action (const char *name, const cJSON *errno_ret, uint32_t default_errno, uint32_t *out, wharf_error_t *err)
@@ -124,16 +132,14 @@ add_arches (scmp_filter_ctx ctx, const cJSON *arr, wharf_error_t *err)
   return 0;
 }
 
-int
-wharf_seccomp_compile (const cJSON *json, void **out, wharf_error_t *err)
+/* The filter as libseccomp builds it from the profile. */
+static int
+build_filter (const cJSON *json, scmp_filter_ctx *out, wharf_error_t *err)
 {
   const cJSON *syscalls, *it;
   uint32_t def_action, def_errno;
   scmp_filter_ctx ctx;
   const cJSON *da = cJSON_GetObjectItemCaseSensitive (json, "defaultAction");
-  *out = NULL;
-  if (json == NULL)
-    return 0;
   def_errno = cJSON_IsNumber (cJSON_GetObjectItemCaseSensitive (json, "defaultErrnoRet"))
                   ? (uint32_t) cJSON_GetObjectItemCaseSensitive (json, "defaultErrnoRet")->valuedouble
                   : EPERM;
@@ -177,14 +183,91 @@ fail:
   return -1;
 }
 
-int
-wharf_seccomp_load (void *ctx, wharf_error_t *err)
+/* libseccomp's BPF for the profile, read back from a memfd. */
+static int
+export_bpf (const cJSON *json, struct wharf_seccomp_prog **out, wharf_error_t *err)
 {
+  scmp_filter_ctx ctx = NULL;
+  cleanup_close int fd = -1;
+  struct stat sb;
+  struct wharf_seccomp_prog *prog;
   int r;
-  if (ctx == NULL)
-    return 0;
-  r = seccomp_load (ctx);
+  if (build_filter (json, &ctx, err) < 0)
+    return -1;
+  fd = memfd_create ("wharf-seccomp", MFD_CLOEXEC);
+  if (fd < 0)
+    {
+      seccomp_release (ctx);
+      return wharf_make_error (err, errno, "memfd_create");
+    }
+  r = seccomp_export_bpf (ctx, fd);
+  seccomp_release (ctx);
   if (r < 0)
-    return wharf_make_error (err, -r, "load the seccomp filter");
+    return wharf_make_error (err, -r, "seccomp: generate the filter");
+  if (fstat (fd, &sb) < 0)
+    return wharf_make_error (err, errno, "seccomp: stat the filter");
+  prog = wharf_seccomp_prog_new ((size_t) sb.st_size, err);
+  if (prog == NULL)
+    return -1;
+  if (pread (fd, prog->filter, (size_t) sb.st_size, 0) != sb.st_size)
+    {
+      wharf_seccomp_prog_free (prog);
+      return wharf_make_error (err, errno ? errno : EIO, "seccomp: read the filter");
+    }
+  *out = prog;
+  return 0;
+}
+
+struct wharf_seccomp_prog *
+wharf_seccomp_prog_new (size_t bytes, wharf_error_t *err)
+{
+  struct wharf_seccomp_prog *prog;
+  if (bytes == 0 || bytes % sizeof (struct sock_filter) != 0 || bytes / sizeof (struct sock_filter) > BPF_MAXINSNS)
+    {
+      wharf_make_error (err, 0, "seccomp: a filter of %zu bytes is not a BPF program", bytes);
+      return NULL;
+    }
+  prog = calloc (1, sizeof (*prog) + bytes);
+  if (prog == NULL)
+    {
+      wharf_make_error (err, ENOMEM, "seccomp filter");
+      return NULL;
+    }
+  prog->len = (unsigned short) (bytes / sizeof (struct sock_filter));
+  return prog;
+}
+
+void
+wharf_seccomp_prog_free (struct wharf_seccomp_prog *prog)
+{
+  free (prog);
+}
+
+int
+wharf_seccomp_compile (const cJSON *json, const char *cache_dir, struct wharf_seccomp_prog **out, wharf_error_t *err)
+{
+  cleanup_free char *key = NULL;
+  *out = NULL;
+  if (json == NULL)
+    return 0;
+  key = cache_dir ? wharf_seccomp_cache_key (json) : NULL;
+  if (key && wharf_seccomp_cache_get (cache_dir, key, out) == 0)
+    return 0;
+  if (export_bpf (json, out, err) < 0)
+    return -1;
+  if (key)
+    wharf_seccomp_cache_put (cache_dir, key, *out);
+  return 0;
+}
+
+int
+wharf_seccomp_load (const struct wharf_seccomp_prog *prog, wharf_error_t *err)
+{
+  struct sock_fprog fprog;
+  if (prog == NULL)
+    return 0;
+  fprog = (struct sock_fprog){ .len = prog->len, .filter = (struct sock_filter *) prog->filter };
+  if (syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) < 0)
+    return wharf_make_error (err, errno, "load the seccomp filter");
   return 0;
 }

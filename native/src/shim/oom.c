@@ -5,9 +5,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "common/utils.h"
+
+#ifndef CGROUP_SUPER_MAGIC
+#  define CGROUP_SUPER_MAGIC 0x27e0eb
+#endif
+#ifndef CGROUP2_SUPER_MAGIC
+#  define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
 
 /* Reads "oom_kill N" from an open memory.events / memory.oom_control. */
 static int
@@ -114,6 +122,32 @@ find_cgroup (const char *cgroups, char *path, size_t path_len, bool *v2)
   return found_v2 ? 0 : -1;
 }
 
+/* Opens the counter file under the usual mount point (/sys/fs/cgroup/memory
+ * for v1, /sys/fs/cgroup for v2) when that is the right kind of cgroup
+ * filesystem and the file exists there: mountinfo lists every container's
+ * rootfs too, so parsing it per container costs more the more there are. */
+static int
+open_conventional (struct oom_watch *w, const char *cg, bool v2)
+{
+  const char *mnt = v2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/memory";
+  char file[1600];
+  struct statfs sf;
+  if (statfs (mnt, &sf) < 0 || sf.f_type != (v2 ? CGROUP2_SUPER_MAGIC : CGROUP_SUPER_MAGIC))
+    return -1;
+  if (snprintf (file, sizeof (file), "%s/%s/%s", mnt, cg, v2 ? "memory.events" : "memory.oom_control")
+      >= (int) sizeof (file))
+    return -1;
+  w->fd = open (file, O_RDONLY | O_CLOEXEC);
+  if (w->fd < 0)
+    return -1;
+  if (read_counter (w->fd, &w->start) < 0)
+    {
+      close (w->fd);
+      w->fd = -1;
+    }
+  return 0;
+}
+
 int
 oom_watch_open (struct oom_watch *w, pid_t pid, wharf_error_t *err)
 {
@@ -131,6 +165,8 @@ oom_watch_open (struct oom_watch *w, pid_t pid, wharf_error_t *err)
   if (wharf_read_file_at (AT_FDCWD, proc, &cgroups, NULL, err) < 0)
     return -1;
   if (find_cgroup (cgroups, cg, sizeof (cg), &v2) < 0)
+    return 0;
+  if (open_conventional (w, cg, v2) == 0)
     return 0;
   if (wharf_read_file_at (AT_FDCWD, "/proc/self/mountinfo", &mountinfo, NULL, err) < 0)
     return -1;
