@@ -7,9 +7,10 @@
 // the ratios are printed. The daemon runs as shipped: the bundle
 // dist/wharf.mjs, rebuilt first (scripts/build-engine.mjs); --source runs it
 // through tsx instead. Run as root:
-//   npx tsx bench/api/api.ts [--runs 10] [--many 100] [--source]
+//   npx tsx bench/api/api.ts [--runs 10] [--many 200] [--source]
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startTestDaemon } from '../../engine/api/testing.js';
 
@@ -19,6 +20,7 @@ else {
   const b = spawnSync(process.execPath, ['scripts/build-engine.mjs'], { cwd: root, stdio: 'inherit' });
   if (b.status !== 0) throw new Error('building dist/wharf.mjs failed');
 }
+console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (other work on the machine skews these numbers)`);
 console.log(`daemon from ${process.env.WHARF_FROM_SOURCE === '1' ? 'sources (tsx)' : 'dist/wharf.mjs'}`);
 
 function arg(name: string, dflt: number): number {
@@ -27,7 +29,7 @@ function arg(name: string, dflt: number): number {
 }
 
 const RUNS = arg('runs', 10);
-const MANY = arg('many', 100);
+const MANY = arg('many', 200);
 
 function docker(env: NodeJS.ProcessEnv, args: string[]): number {
   const t0 = process.hrtime.bigint();

@@ -20,6 +20,7 @@ import { queryInt } from './query.js';
 import type { Router } from './router.js';
 import { DetachScanner, LogTail, OutputSink, Waker, parseDetachKeys } from './streams.js';
 import { pump, streamType } from './container-io.js';
+import { trace } from '../util/trace.js';
 
 async function create(e: Engine, ctx: RequestCtx): Promise<void> {
   const rec = e.resolve(ctx.params[0]!);
@@ -72,6 +73,7 @@ async function start(e: Engine, ctx: RequestCtx): Promise<void> {
   const tty = body.Tty ?? x.config.Tty ?? false;
   const size = body.ConsoleSize ?? x.config.ConsoleSize ?? undefined;
   x.started = true;
+  trace('exec starting');
   const { session: handle, stateDir } = await startExec(e.runtime, e.paths, x.containerId, x.id, {
     cmd: x.config.Cmd,
     env: x.config.Env ?? undefined,
@@ -84,6 +86,7 @@ async function start(e: Engine, ctx: RequestCtx): Promise<void> {
     x.started = false;
     throw err;
   });
+  trace('exec shim reported');
   x.handle = handle;
   x.pid = handle.pid;
   x.running = true;
@@ -94,6 +97,7 @@ async function start(e: Engine, ctx: RequestCtx): Promise<void> {
   let markStreamed: () => void = () => {};
   const streamed = new Promise<void>((r) => (markStreamed = r));
   const exited = handle.exit.then((s) => {
+    trace('exec exit seen');
     x.exitCode = s.exitCode;
     x.running = false;
     x.client?.close();
@@ -174,7 +178,9 @@ async function start(e: Engine, ctx: RequestCtx): Promise<void> {
     client?.stderr.resume();
     output = followLog(logPath, sink, want, exited, ctx.signal);
   }
+  trace('exec attached');
   await Promise.race([output, detachedP, aborted]);
+  trace('exec output done');
   markStreamed();
   client?.close();
   h.end();

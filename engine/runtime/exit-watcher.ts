@@ -3,6 +3,9 @@
 // signal; a check right after the watch is set up closes the race with an
 // exit that already happened, and a slow timer (not a busy poll) covers
 // filesystems without inotify and a shim that died without writing the file.
+// The timer only asks the kernel whether the shim's pid is alive (checked to
+// be our shim once): an idle engine with a thousand containers must not read
+// thousands of files every few seconds.
 import { watch, type FSWatcher } from 'node:fs';
 import { liveShimPid, readExitFile, SHIM_FILES } from './shim-client.js';
 import type { ExitStatus } from './types.js';
@@ -16,12 +19,22 @@ const FALLBACK_INTERVAL_MS = 2000;
 /** Status reported when the shim vanished without leaving exit.json. */
 export const LOST_EXIT: ExitStatus = { exitCode: 255, signal: null, oomKilled: false };
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export function watchExit(stateDir: string, id: string): ExitWatch {
   let watcher: FSWatcher | undefined;
   let timer: NodeJS.Timeout | undefined;
   let done = false;
   let checking = false;
   let recheck = false;
+  let shimPid: number | undefined;
   let resolveExit!: (s: ExitStatus) => void;
   const exited = new Promise<ExitStatus>((resolve) => (resolveExit = resolve));
 
@@ -47,13 +60,15 @@ export function watchExit(stateDir: string, id: string): ExitWatch {
     try {
       do {
         recheck = false;
-        const status = await readExitFile(stateDir).catch(() => undefined);
-        if (status) return finish(status);
-        if (probeShim && (await liveShimPid(stateDir, id)) === undefined) {
-          // The shim writes exit.json before it exits; look once more.
+        if (probeShim) {
+          shimPid ??= await liveShimPid(stateDir, id);
+          if (shimPid !== undefined && isAlive(shimPid)) continue;
+          // The shim writes exit.json before it exits.
           const late = await readExitFile(stateDir).catch(() => undefined);
           return finish(late ?? LOST_EXIT);
         }
+        const status = await readExitFile(stateDir).catch(() => undefined);
+        if (status) return finish(status);
       } while (recheck && !done);
     } finally {
       checking = false;
