@@ -20,7 +20,11 @@ else {
   const b = spawnSync(process.execPath, ['scripts/build-engine.mjs'], { cwd: root, stdio: 'inherit' });
   if (b.status !== 0) throw new Error('building dist/wharf.mjs failed');
 }
-console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (other work on the machine skews these numbers)`);
+console.log(
+  `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} (other work on the machine skews these numbers)`,
+);
 console.log(`daemon from ${process.env.WHARF_FROM_SOURCE === '1' ? 'sources (tsx)' : 'dist/wharf.mjs'}`);
 
 function arg(name: string, dflt: number): number {
