@@ -21,6 +21,7 @@ import type { Router } from './router.js';
 import { DetachScanner, LogTail, OutputSink, Waker, parseDetachKeys } from './streams.js';
 import { pump, streamType } from './container-io.js';
 import { trace } from '../util/trace.js';
+import { primeCgroupMove } from '../runtime/cgroup-prime.js';
 
 async function create(e: Engine, ctx: RequestCtx): Promise<void> {
   const rec = e.resolve(ctx.params[0]!);
@@ -38,6 +39,7 @@ async function create(e: Engine, ctx: RequestCtx): Promise<void> {
   if (rec.state.status === 'paused')
     throw conflict(`Container ${rec.id} is paused, unpause the container before exec`);
   if (rec.state.status !== 'running') throw conflict(`Container ${rec.id} is not running`);
+  primeCgroupMove(); // the exec's start follows in a moment (cgroup-prime.ts)
   const id = randomBytes(32).toString('hex');
   const x: ExecInstance = {
     id,

@@ -55,6 +55,7 @@ import { TaskDriver } from './task-driver.js';
 import { ExecRegistry, type ExecHandle } from './exec.js';
 import { DEFAULT_NATIVE_DIR, type ContainerRuntimeOptions, type StopOptions } from './options.js';
 import { locateCgroupByPath, readCgroupStats, type CgroupStats } from './cgroups/index.js';
+import { primeCgroupMove } from './cgroup-prime.js';
 import type {
   ContainerEvent,
   ContainerEventName,
@@ -159,6 +160,7 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> implements Asy
 
   async create(input: CreateContainerInput): Promise<ContainerRecord> {
     this.assertOpen();
+    primeCgroupMove(); // again in spawnShim: covers the grace period across storage setup
     const rec = newRecord(this.paths, input);
     const id = rec.id;
     if (this.records.has(id) || existsSync(containerPaths.dataDir(this.paths, id))) {

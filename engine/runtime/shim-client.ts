@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { isErrno, wharfError } from '../errors.js';
+import { primeCgroupMove } from './cgroup-prime.js';
 import type { ExitStatus } from './types.js';
 
 export interface ShimOptions {
@@ -76,6 +77,7 @@ export function shimArgs(opts: Omit<ShimOptions, 'shimPath'>): string[] {
 /** Starts a shim and waits for its sync line. Resolves with the container (or exec) pid. */
 export async function spawnShim(opts: ShimOptions): Promise<number> {
   const args = shimArgs(opts);
+  primeCgroupMove(); // the runtime moves the container (or exec) into its cgroup in a few ms
   const child = spawn(opts.shimPath, args, {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
     detached: true,
