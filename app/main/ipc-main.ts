@@ -4,7 +4,7 @@
 // app's own pages (wharf://app/) may use it; a page's streams end when it
 // goes away (closed, reloaded or crashed).
 import { ipcMain, MessageChannelMain, type IpcMainEvent, type WebContents } from 'electron';
-import { isStreamKind } from '../shared/ipc.js';
+import { EVENT_CHANNEL_LIST, isStreamKind } from '../shared/ipc.js';
 import { isAppUrl } from './app-protocol.js';
 import { describeError, type Backend, type OpenStream } from './backend/index.js';
 
@@ -52,7 +52,7 @@ export function registerBridge(backend: Backend, log: (m: string) => void): () =
     }
   });
 
-  const offs = (['engine/events', 'endpoint/changed'] as const).map((ch) =>
+  const offs = EVENT_CHANNEL_LIST.map((ch) =>
     backend.on(ch, (payload) => {
       for (const wc of windows) {
         if (wc.isDestroyed()) windows.delete(wc);

@@ -84,8 +84,31 @@ export type InvokeResult<K extends InvokeChannel> = ReturnType<Invoke[K]>;
 export interface Events {
   'engine/events': EngineEvent[];
   'endpoint/changed': EndpointInfo;
+  /**
+   * Engine events may have been missed (the engine's event stream or the
+   * bridge's connection dropped, or a snapshot was older than the
+   * subscription): reload the lists, keeping what is shown until then. The
+   * endpoint is the same one.
+   */
+  'engine/resync': { reason: string };
 }
 export type EventChannel = keyof Events;
+
+/**
+ * Web mode: the page's HTML carries the first container list as
+ * `<script type="application/json" id={SNAPSHOT_ELEMENT_ID}>` holding a
+ * ContainerSnapshot, so the first rows need no round trip after the bundle
+ * runs. The events socket's first message is `{"hello":{"gen":N}}`, the
+ * backend's generation when the subscription began; a snapshot with another
+ * gen may have missed events and is reloaded.
+ */
+export const SNAPSHOT_ELEMENT_ID = 'wharf-snapshot';
+/**
+ * Web mode: the renderer mirrors an explicit theme choice ("light" or
+ * "dark"; none for "follow the system") into this cookie, so the server
+ * can paint the first page in it.
+ */
+export const THEME_COOKIE = 'wharf_theme';
 
 /** Long-lived sessions: args open it, Down flows to the renderer, Up flows back. */
 export interface Streams {
@@ -172,7 +195,13 @@ const INVOKE_CHANNELS: Record<InvokeChannel, true> = {
   'registries/login': true,
   'registries/logout': true,
 };
-const EVENT_CHANNELS: Record<EventChannel, true> = { 'engine/events': true, 'endpoint/changed': true };
+const EVENT_CHANNELS: Record<EventChannel, true> = {
+  'engine/events': true,
+  'endpoint/changed': true,
+  'engine/resync': true,
+};
+/** Every event channel (what a transport forwards). */
+export const EVENT_CHANNEL_LIST = Object.keys(EVENT_CHANNELS) as EventChannel[];
 const STREAM_KINDS: Record<StreamKind, true> = { logs: true, terminal: true, stats: true, pull: true };
 
 export function isInvokeChannel(x: unknown): x is InvokeChannel {

@@ -10,19 +10,32 @@ export interface PortBinding {
   type: string;
 }
 
+/**
+ * A row of the Containers list: only what the list shows, searches and
+ * groups by (it is sent for every container on each load, 1,000+ of them).
+ * Labels, command, mounts and the rest come with `containers/inspect`.
+ */
 export interface ContainerSummary {
   id: string;
   name: string;
   image: string;
-  imageId: string;
-  command: string;
   created: number;
   state: ContainerState;
   status: string;
   ports: PortBinding[];
-  labels: Record<string, string>;
   /** com.docker.compose.project, when set. */
   project?: string;
+}
+
+/**
+ * The container list with the backend's event generation at the moment it
+ * was asked of the engine. The generation moves on with every engine event
+ * (and endpoint switch) the backend sees, so a list whose `gen` equals the
+ * generation at which a subscriber started receiving events misses none.
+ */
+export interface ContainerSnapshot {
+  gen: number;
+  containers: ContainerSummary[];
 }
 
 export interface HostInfo {

@@ -11,16 +11,27 @@ function same(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** A cookie's value, or undefined. */
+export function cookieOf(req: IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [k, v] = part.trim().split('=');
+    if (k === name && v) {
+      try {
+        return decodeURIComponent(v);
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
 export function tokenOf(req: IncomingMessage, url: URL): string | undefined {
   const q = url.searchParams.get('token');
   if (q) return q;
   const auth = req.headers.authorization;
   if (auth?.startsWith('Bearer ')) return auth.slice(7);
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [k, v] = part.trim().split('=');
-    if (k === COOKIE && v) return decodeURIComponent(v);
-  }
-  return undefined;
+  return cookieOf(req, COOKIE);
 }
 
 export function authorized(req: IncomingMessage, url: URL, token: string): boolean {

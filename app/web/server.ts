@@ -7,10 +7,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { EventChannel } from '../shared/ipc.js';
+import { EVENT_CHANNEL_LIST, THEME_COOKIE } from '../shared/ipc.js';
 import { createBackend, describeError, type Backend } from '../main/backend/index.js';
-import { authorized, COOKIE, originOk } from './auth.js';
+import { authorized, COOKIE, cookieOf, originOk } from './auth.js';
 import { csp, serveStatic } from './static.js';
+import { loadFirstPage, serveIndex } from './index-page.js';
 
 export interface WebUiOptions {
   /** Docker API socket of the engine to drive (the embedded engine's). */
@@ -59,6 +60,7 @@ export async function startWebUi(opts: WebUiOptions): Promise<WebUi> {
   });
   let self = '';
   let wsSelf = '';
+  void loadFirstPage(opts.log); // loaded (and compiled) before the first page load needs it
 
   const server = createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => {
@@ -78,11 +80,10 @@ export async function startWebUi(opts: WebUiOptions): Promise<WebUi> {
         .end('Unauthorized: open the URL with its ?token=.\n');
       return;
     }
-    // A page load: fetch the container list now, while the page loads its
-    // scripts, so the renderer's first `containers/list` finds it ready.
-    if (req.method === 'GET' && (url.pathname === '/' || url.pathname.endsWith('/index.html'))) {
-      backend.prefetch();
-    }
+    // A page load: fetch the container list now (already on the ?token=
+    // request, before its redirect); the page carries it (index-page.ts).
+    const page = req.method === 'GET' && (url.pathname === '/' || url.pathname === '/index.html');
+    if (page) backend.prefetch();
     if (url.searchParams.has('token')) {
       // Trade the query token for a cookie and drop it from the address bar.
       res.setHeader(
@@ -114,7 +115,13 @@ export async function startWebUi(opts: WebUiOptions): Promise<WebUi> {
       return;
     }
     res.setHeader('content-security-policy', csp(wsSelf));
-    await serveStatic(staticDir, url.pathname, res);
+    if (page) {
+      const theme = cookieOf(req, THEME_COOKIE);
+      await serveIndex(staticDir, res, backend.snapshot(), {
+        ...(theme === 'light' || theme === 'dark' ? { theme } : {}),
+        ...(opts.log ? { log: opts.log } : {}),
+      });
+    } else await serveStatic(staticDir, url.pathname, res);
   }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
@@ -135,11 +142,13 @@ export async function startWebUi(opts: WebUiOptions): Promise<WebUi> {
   });
 
   function onEvents(ws: WebSocket): void {
-    const offs = (['engine/events', 'endpoint/changed'] as EventChannel[]).map((ch) =>
+    const offs = EVENT_CHANNEL_LIST.map((ch) =>
       backend.on(ch, (payload) => {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ channel: ch, payload }));
       }),
     );
+    // Subscribed: a snapshot taken at this generation missed nothing (ipc.ts).
+    ws.send(JSON.stringify({ hello: { gen: backend.generation() } }));
     ws.on('close', () => offs.forEach((o) => o()));
     ws.on('error', () => {});
   }

@@ -258,4 +258,16 @@ describe('docker CLI against wharf daemon', { skip }, () => {
     const missing = d.docker(['inspect', 'nosuch-container-xyz']);
     assert.match(missing.stderr, /No such (object|container): nosuch-container-xyz/);
   });
+
+  test('published ports and unknown networks are refused, not silently dropped', () => {
+    const before = d.dockerOk(['ps', '-aq']);
+    const published = d.docker(['run', '--rm', '-p', '8080:80', 'busybox', 'true']);
+    assert.notEqual(published.status, 0);
+    assert.match(published.stderr, /publishing ports \(-p\/-P\) needs a bridge network/);
+    const named = d.docker(['run', '--rm', '--network', 'nosuchnet', 'busybox', 'true']);
+    assert.notEqual(named.status, 0);
+    assert.match(named.stderr, /network nosuchnet not found/);
+    assert.equal(d.dockerOk(['ps', '-aq']), before, 'nothing was created');
+    assert.equal(d.dockerOk(['run', '--rm', '--network', 'host', '-p', '8080:80', 'busybox', 'true']), '');
+  });
 });

@@ -29,6 +29,28 @@ function running(rec: ContainerRecord): boolean {
   return rec.state.status === 'running' || rec.state.status === 'paused';
 }
 
+/**
+ * Wharf has no container networks yet: a container gets its own network
+ * namespace with loopback only (as `--network none`), or the host's with
+ * `--network host`. Asking to publish ports would silently do nothing, so
+ * it is refused, as are other networks by name.
+ */
+function refuseUnsupportedNetworking(hc: HostConfig): void {
+  const mode = hc.NetworkMode || 'default';
+  const published =
+    hc.PublishAllPorts === true ||
+    Object.values(hc.PortBindings ?? {}).some((b) => Array.isArray(b) && b.length > 0);
+  if (published && mode !== 'host') {
+    throw badRequest(
+      'publishing ports (-p/-P) needs a bridge network, which Wharf does not provide yet; ' +
+        'use --network host to reach the container on the host\'s ports',
+    );
+  }
+  // Docker answers 404 here, which the docker CLI takes for a missing image
+  // and starts a pull; 400 shows the message as it is.
+  if (!['default', 'bridge', 'none', 'host'].includes(mode)) throw badRequest(`network ${mode} not found`);
+}
+
 async function create(e: Engine, ctx: RequestCtx): Promise<void> {
   const rawName = ctx.query.get('name');
   let name: string | undefined;
@@ -45,6 +67,7 @@ async function create(e: Engine, ctx: RequestCtx): Promise<void> {
   const { HostConfig: hostConfigIn, NetworkingConfig: _net, ...configIn } = body;
   const config = checkConfig(configIn);
   const hostConfig = checkHostConfig(hostConfigIn ?? {});
+  refuseUnsupportedNetworking(hostConfig);
   if (!config.Image) throw badRequest('No such image: ');
   if (!e.images) throw notFound(`No such image: ${config.Image}`);
   const image = await e.images.get(config.Image);

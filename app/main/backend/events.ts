@@ -23,13 +23,19 @@ export class EventFeed {
   private retry: NodeJS.Timeout | undefined;
   private backoff = 250;
   private closed = false;
+  /** The stream of the active endpoint dropped: the next connect resumes after a gap. */
+  private dropped = false;
   private readonly offChange: () => void;
 
   constructor(
     private readonly endpoints: Endpoints,
     private readonly emit: (events: EngineEvent[]) => void,
-    /** Called on every event as it arrives, before batching. */
-    private readonly onArrive: () => void = () => {},
+    private readonly hooks: {
+      /** Called on every event as it arrives, before batching, and on every (re)connect. */
+      onArrive?: () => void;
+      /** Reconnected after the stream dropped: events in the gap are lost. */
+      onResync?: () => void;
+    } = {},
     private readonly batchMs = 16,
   ) {
     this.offChange = endpoints.onChange(() => this.reconnect());
@@ -39,6 +45,7 @@ export class EventFeed {
   private reconnect(): void {
     this.stream?.destroy();
     this.stream = undefined;
+    this.dropped = false; // a new endpoint: its listeners reload anyway
     if (this.retry) clearTimeout(this.retry);
     this.backoff = 250;
     void this.connect();
@@ -54,7 +61,11 @@ export class EventFeed {
         return;
       }
       this.stream = s;
-      this.onArrive(); // events may have been missed while disconnected
+      this.hooks.onArrive?.(); // events may have been missed while disconnected
+      if (this.dropped) {
+        this.dropped = false;
+        this.hooks.onResync?.();
+      }
       this.endpoints.setError(ep.id, undefined);
       this.backoff = 250;
       const lines = new LineSplitter();
@@ -72,6 +83,7 @@ export class EventFeed {
   private schedule(): void {
     if (this.closed) return;
     this.stream = undefined;
+    this.dropped = true;
     this.retry = setTimeout(() => void this.connect(), this.backoff);
     this.backoff = Math.min(this.backoff * 2, 5000);
   }
@@ -84,7 +96,7 @@ export class EventFeed {
     } catch {
       return;
     }
-    this.onArrive();
+    this.hooks.onArrive?.();
     this.batch.push({
       type: e.Type ?? 'container',
       action: e.Action ?? e.status ?? '',

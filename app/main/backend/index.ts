@@ -2,6 +2,7 @@
 // handlers, the batched engine event feed, and stream sessions. Transports
 // only carry what this hands them.
 import type Dockerode from 'dockerode';
+import type { ContainerSnapshot, ContainerSummary } from '../../shared/types.js';
 import {
   isInvokeChannel,
   isStreamKind,
@@ -43,6 +44,13 @@ export interface Backend {
    * when a window or page starts loading); the next `containers/list` gets it.
    */
   prefetch(): void;
+  /** The container list with the generation it was asked at (web mode inlines it in the page). */
+  snapshot(): Promise<ContainerSnapshot>;
+  /**
+   * Moves on with every engine event as it arrives (before it is batched and
+   * emitted), every reconnect of the event stream and every endpoint switch.
+   */
+  generation(): number;
   close(): void;
 }
 
@@ -73,6 +81,7 @@ export function createBackend(opts: BackendOptions): Backend {
   const listeners: { [K in EventChannel]: Set<(p: Events[K]) => void> } = {
     'engine/events': new Set(),
     'endpoint/changed': new Set(),
+    'engine/resync': new Set(),
   };
   const emit = <K extends EventChannel>(k: K, p: Events[K]): void => {
     for (const l of listeners[k]) l(p);
@@ -80,23 +89,23 @@ export function createBackend(opts: BackendOptions): Backend {
   // The container list, shared by concurrent callers and reused while fresh:
   // any engine event or endpoint switch makes it stale (gen moves on).
   let gen = 0;
-  let snapshot: { gen: number; at: number; list: Promise<unknown> } | undefined;
-  const containerList = (): Promise<unknown> => {
+  let snapshot: { gen: number; at: number; list: Promise<ContainerSummary[]> } | undefined;
+  const current = (): NonNullable<typeof snapshot> => {
     if (snapshot && snapshot.gen === gen && Date.now() - snapshot.at < SNAPSHOT_FRESH_MS) {
-      return snapshot.list;
+      return snapshot;
     }
-    const s = { gen, at: Date.now(), list: handlers['containers/list']() as Promise<unknown> };
+    const s = { gen, at: Date.now(), list: handlers['containers/list']() };
     snapshot = s;
     s.list.catch(() => {
       if (snapshot === s) snapshot = undefined;
     });
-    return s.list;
+    return s;
   };
-  const feed = new EventFeed(
-    endpoints,
-    (ev) => emit('engine/events', ev),
-    () => gen++,
-  );
+  const containerList = (): Promise<ContainerSummary[]> => current().list;
+  const feed = new EventFeed(endpoints, (ev) => emit('engine/events', ev), {
+    onArrive: () => gen++,
+    onResync: () => emit('engine/resync', { reason: "the engine's event stream reconnected" }),
+  });
   const offEp = endpoints.onChange((ep) => {
     gen++;
     emit('endpoint/changed', ep);
@@ -159,6 +168,11 @@ export function createBackend(opts: BackendOptions): Backend {
     prefetch() {
       void containerList();
     },
+    async snapshot() {
+      const s = current();
+      return { gen: s.gen, containers: await s.list };
+    },
+    generation: () => gen,
     close() {
       snapshot = undefined;
       feed.close();

@@ -34,19 +34,15 @@ function ports(list: Dockerode.Port[] | undefined): PortBinding[] {
 }
 
 export function toSummary(c: Dockerode.ContainerInfo): ContainerSummary {
-  const labels = c.Labels ?? {};
-  const project = labels['com.docker.compose.project'];
+  const project = c.Labels?.['com.docker.compose.project'];
   return {
     id: c.Id,
     name: (c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, ''),
     image: c.Image,
-    imageId: c.ImageID,
-    command: c.Command ?? '',
     created: c.Created,
     state: toState(c.State),
     status: c.Status ?? '',
     ports: ports(c.Ports),
-    labels,
     ...(project ? { project } : {}),
   };
 }

@@ -1,6 +1,8 @@
 // The prefetched container list (Backend.prefetch) is handed out only while
 // nothing has changed: once an engine event has been delivered, the next
-// `containers/list` asks the engine again.
+// `containers/list` asks the engine again. Snapshots carry the event
+// generation they were taken at, and a reconnected event stream asks the
+// renderer to resync.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { skipReason, startTestDaemon, uniqueName, type TestDaemon } from '../../../engine/api/testing.js';
@@ -63,3 +65,54 @@ test('a prefetched list is reused until an engine event arrives', { skip: reason
     'the list after the event has the new container',
   );
 });
+
+test(
+  'a snapshot carries the generation it was taken at; events move the generation on',
+  { skip: reason },
+  async () => {
+    const d = daemon!;
+    const b = backend!;
+    // Settled: two snapshots in a row come from one engine call at one generation.
+    let snap = await b.snapshot();
+    for (let i = 0; i < 50 && (snap.gen !== b.generation() || (await b.snapshot()).gen !== snap.gen); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      snap = await b.snapshot();
+    }
+    assert.equal(snap.gen, b.generation(), 'nothing happened since the snapshot');
+    const name = uniqueName('gen');
+    const r = await d.http(
+      'POST',
+      `/containers/create?name=${name}`,
+      JSON.stringify({ Image: 'busybox:latest', Cmd: ['true'] }),
+      { 'content-type': 'application/json' },
+    );
+    assert.equal(r.status, 201, r.body);
+    for (let i = 0; i < 100 && b.generation() === snap.gen; i++)
+      await new Promise((res) => setTimeout(res, 50));
+    assert.ok(b.generation() > snap.gen, 'the create event moved the generation on');
+    const after = await b.snapshot();
+    assert.ok(after.gen > snap.gen);
+    assert.ok(after.containers.some((c) => c.name === name));
+  },
+);
+
+test(
+  'the engine restarting: its event stream reconnects and the backend asks for a resync',
+  { skip: reason },
+  async () => {
+    const d = daemon!;
+    const resynced = new Promise<{ reason: string }>((resolve) => {
+      const off = backend!.on('engine/resync', (p) => {
+        off();
+        resolve(p);
+      });
+    });
+    await d.stop();
+    await d.start();
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error('no engine/resync within 20 s')), 20_000).unref(),
+    );
+    const p = await Promise.race([resynced, timeout]);
+    assert.match(p.reason, /reconnected/);
+  },
+);

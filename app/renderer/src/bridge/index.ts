@@ -9,7 +9,21 @@ declare global {
   }
 }
 
-export const bridge: Bridge = window.wharf ?? createWebBridge();
+/**
+ * Outside a browser (the server renders the first page with these same
+ * components, ssr.tsx) there is no bridge; nothing calls it there, as
+ * effects do not run on the server.
+ */
+const noBridge: Bridge = {
+  kind: 'web',
+  invoke: () => Promise.reject(new Error('no bridge while rendering on the server')),
+  on: () => () => {},
+  open: () => {
+    throw new Error('no bridge while rendering on the server');
+  },
+};
+
+export const bridge: Bridge = typeof window === 'undefined' ? noBridge : (window.wharf ?? createWebBridge());
 
 /** A message a person can read, from anything thrown by an invoke. */
 export function errorText(err: unknown): string {

@@ -1,18 +1,20 @@
 // The Bridge over HTTP + WebSocket (web mode). Invokes are POSTs, events one
 // WebSocket (reconnecting), each stream its own WebSocket with acks.
-import type {
-  Bridge,
-  BridgeError,
-  EventChannel,
-  Events,
-  InvokeArgs,
-  InvokeChannel,
-  InvokeResult,
-  StreamArgs,
-  StreamDown,
-  StreamHandle,
-  StreamKind,
-  StreamUp,
+import {
+  SNAPSHOT_ELEMENT_ID,
+  type Bridge,
+  type BridgeError,
+  type ContainerSnapshot,
+  type EventChannel,
+  type Events,
+  type InvokeArgs,
+  type InvokeChannel,
+  type InvokeResult,
+  type StreamArgs,
+  type StreamDown,
+  type StreamHandle,
+  type StreamKind,
+  type StreamUp,
 } from '../../../shared/ipc.js';
 
 export class EngineError extends Error {
@@ -30,16 +32,63 @@ function wsUrl(path: string): string {
   return u.toString();
 }
 
+/** The first container list, when the server put it in the page (ipc.ts, SNAPSHOT_ELEMENT_ID). */
+function takeInlineSnapshot(): ContainerSnapshot | undefined {
+  const el = document.getElementById(SNAPSHOT_ELEMENT_ID);
+  if (!el) return undefined;
+  el.remove();
+  try {
+    const v = JSON.parse(el.textContent ?? '') as Partial<ContainerSnapshot> | null;
+    return typeof v?.gen === 'number' && Array.isArray(v.containers)
+      ? { gen: v.gen, containers: v.containers }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** How long a list request waits for the events subscription before going ahead anyway. */
+const SUBSCRIBE_WAIT_MS = 2000;
+
 export function createWebBridge(): Bridge {
   type Listener = (p: unknown) => void;
   const listeners = new Map<EventChannel, Set<Listener>>();
   let events: WebSocket | undefined;
   let retry = 250;
-
   let dropped = false;
   const emit = (channel: EventChannel, payload: unknown): void => {
     for (const l of listeners.get(channel) ?? []) l(payload);
   };
+  // The page's list answers the first `containers/list` without a round trip.
+  // It is good if the events subscription began at its generation; if it
+  // began later, events in between may be missing: the stores reload.
+  let inline = takeInlineSnapshot();
+  let servedGen: number | undefined;
+  /** Generation at which the current events connection subscribed (its hello). */
+  let helloGen: number | undefined;
+  const helloWaiters: (() => void)[] = [];
+  const onHello = (gen: number): void => {
+    helloGen = gen;
+    if (inline && inline.gen !== gen) inline = undefined;
+    if (servedGen !== undefined && servedGen !== gen) {
+      emit('engine/resync', { reason: 'the first list is older than the event subscription' });
+    }
+    servedGen = undefined;
+    for (const w of helloWaiters.splice(0)) w();
+  };
+  /** Resolves once events are flowing (so a list asked for now misses none), or there is no subscription. */
+  const subscribed = (): Promise<void> => {
+    if (!events || helloGen !== undefined) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(done, SUBSCRIBE_WAIT_MS);
+      helloWaiters.push(done);
+    });
+  };
+
   const connectEvents = (): void => {
     const ws = new WebSocket(wsUrl('api/events'));
     events = ws;
@@ -58,11 +107,14 @@ export function createWebBridge(): Bridge {
       );
     };
     ws.onmessage = (e) => {
-      const m = JSON.parse(String(e.data)) as { channel: EventChannel; payload: unknown };
-      emit(m.channel, m.payload);
+      const m = JSON.parse(String(e.data)) as
+        { channel: EventChannel; payload: unknown } | { hello: { gen: number } };
+      if ('hello' in m) onHello(m.hello.gen);
+      else emit(m.channel, m.payload);
     };
     ws.onclose = () => {
       events = undefined;
+      helloGen = undefined;
       dropped = true;
       setTimeout(connectEvents, retry);
       retry = Math.min(retry * 2, 5000);
@@ -72,6 +124,15 @@ export function createWebBridge(): Bridge {
   const bridge: Bridge = {
     kind: 'web',
     async invoke<K extends InvokeChannel>(channel: K, ...args: InvokeArgs<K>): Promise<InvokeResult<K>> {
+      if (channel === 'containers/list') {
+        const snap = inline;
+        inline = undefined;
+        if (snap) {
+          if (helloGen === undefined) servedGen = snap.gen; // checked when the hello comes
+          return snap.containers as InvokeResult<K>;
+        }
+        await subscribed();
+      }
       const res = await fetch('api/invoke', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

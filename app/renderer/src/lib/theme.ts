@@ -1,6 +1,10 @@
 // Light / dark theme: the user's choice (system, light or dark) lives in
 // localStorage; "system" follows prefers-color-scheme live. The resolved
 // theme is set as <html data-theme="light|dark">, which styles.css keys on.
+// In web mode an explicit choice is mirrored into a cookie, so the server
+// paints the first page in it (before this runs, styles.css follows the
+// system).
+import { THEME_COOKIE } from '../../../shared/ipc.js';
 export type ThemePref = 'system' | 'light' | 'dark';
 export type Theme = 'light' | 'dark';
 
@@ -33,6 +37,14 @@ function apply(): void {
   for (const l of listeners) l(t);
 }
 
+function mirrorToCookie(pref: ThemePref): void {
+  if (location.protocol !== 'http:' && location.protocol !== 'https:') return; // Electron: no server
+  document.cookie =
+    pref === 'system'
+      ? `${THEME_COOKIE}=; Path=/; SameSite=Strict; Max-Age=0`
+      : `${THEME_COOKIE}=${pref}; Path=/; SameSite=Strict; Max-Age=31536000`;
+}
+
 export function setThemePref(pref: ThemePref): void {
   try {
     if (pref === 'system') localStorage.removeItem(KEY);
@@ -40,6 +52,7 @@ export function setThemePref(pref: ThemePref): void {
   } catch {
     // Storage unavailable: the choice lasts for this page only.
   }
+  mirrorToCookie(pref);
   apply();
 }
 
@@ -47,6 +60,7 @@ export function setThemePref(pref: ThemePref): void {
 export function initTheme(): void {
   apply();
   if (started) return;
+  mirrorToCookie(themePref());
   started = true;
   window.matchMedia?.('(prefers-color-scheme: dark)').addEventListener('change', apply);
   // Another window of the app changed the choice.

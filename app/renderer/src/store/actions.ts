@@ -15,7 +15,12 @@ export async function loadHost(): Promise<void> {
   }
 }
 
+/** Events that came while a list was on its way (it may predate them): applied again on top of it. */
+const listWaiters = new Set<EngineEvent[]>();
+
 export async function loadContainers(): Promise<void> {
+  const during: EngineEvent[] = [];
+  listWaiters.add(during);
   try {
     const list = await bridge.invoke('containers/list');
     const containers: Record<string, ContainerSummary> = {};
@@ -23,7 +28,10 @@ export async function loadContainers(): Promise<void> {
     setState({ containers, containersLoaded: true, containersError: undefined });
   } catch (err) {
     setState({ containersLoaded: true, containersError: errorText(err) });
+  } finally {
+    listWaiters.delete(during);
   }
+  if (during.length > 0) applyEngineEvents(during);
 }
 
 export async function loadImages(): Promise<void> {
@@ -90,6 +98,7 @@ function refreshSoon(id: string): void {
 }
 
 export function applyEngineEvents(events: EngineEvent[]): void {
+  for (const w of listWaiters) w.push(...events);
   let imagesChanged = false;
   if (
     events.some((e) => e.type === 'volume' || (e.type === 'container' && /^(create|destroy)/.test(e.action)))
@@ -223,6 +232,13 @@ export function startSync(): () => void {
   if (started) return () => {};
   started = true;
   const offEvents = bridge.on('engine/events', applyEngineEvents);
+  // Events may have been missed: reload, showing the current lists until then.
+  const offResync = bridge.on('engine/resync', () => {
+    void loadContainers();
+    void loadImages();
+    void loadHost();
+    volumesSoon();
+  });
   const offEp = bridge.on('endpoint/changed', () => {
     setState({
       containers: {},
@@ -239,6 +255,7 @@ export function startSync(): () => void {
   return () => {
     started = false;
     offEvents();
+    offResync();
     offEp();
   };
 }

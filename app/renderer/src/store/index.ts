@@ -1,7 +1,8 @@
 // One zustand store built from slices (containers, images, system, ui).
 // Actions live at module level (actions.ts) so the bridge's event stream can
 // patch the store without hooks.
-import { create } from 'zustand';
+import { useStore as useZustandStore } from 'zustand';
+import { createStore } from 'zustand/vanilla';
 import type {
   ContainerSummary,
   EndpointInfo,
@@ -81,6 +82,14 @@ export const initialState: AppState = {
   runImage: '',
 };
 
-export const useStore = create<AppState>()(() => ({ ...initialState }));
-export const getState = useStore.getState;
-export const setState = useStore.setState;
+const store = createStore<AppState>()(() => ({ ...initialState }));
+// React reads a store's "server snapshot" when rendering on the server
+// (ssr.tsx, from a store seeded for that render) and when hydrating (which
+// the client never does: it renders with createRoot): the current state.
+const api = { ...store, getInitialState: store.getState };
+
+export function useStore<T>(selector: (s: AppState) => T): T {
+  return useZustandStore(api, selector);
+}
+export const getState = store.getState;
+export const setState = store.setState;

@@ -45,9 +45,19 @@ const CHARTS: ChartDef[] = [
   },
 ];
 
+/** A theme colour as the canvas needs it: the variables hold light-dark() pairs, which only an element resolves. */
+function themeColor(el: HTMLElement, variable: string, fallback: string): string {
+  const probe = document.createElement('span');
+  probe.style.color = `var(${variable})`;
+  el.appendChild(probe);
+  const color = getComputedStyle(probe).color;
+  probe.remove();
+  return color || fallback;
+}
+
 function makePlot(el: HTMLElement, def: ChartDef): uPlot {
-  const axisColor = getComputedStyle(document.documentElement).getPropertyValue('--muted').trim() || '#888';
-  const grid = getComputedStyle(document.documentElement).getPropertyValue('--line').trim() || '#ddd';
+  const axisColor = themeColor(el, '--muted', '#888');
+  const grid = themeColor(el, '--line', '#ddd');
   return new uPlot(
     {
       width: Math.max(200, el.clientWidth),
