@@ -43,7 +43,7 @@ function refuseUnsupportedNetworking(hc: HostConfig): void {
   if (published && mode !== 'host') {
     throw badRequest(
       'publishing ports (-p/-P) needs a bridge network, which Wharf does not provide yet; ' +
-        'use --network host to reach the container on the host\'s ports',
+        "use --network host to reach the container on the host's ports",
     );
   }
   // Docker answers 404 here, which the docker CLI takes for a missing image
