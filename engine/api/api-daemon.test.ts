@@ -5,6 +5,7 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { skipReason, useTestDaemon, uniqueName, WHARF_BIN, type TestDaemon } from './testing.js';
 
@@ -157,5 +158,20 @@ describe('wharf daemon', { skip }, () => {
     await sleep(800);
     assert.equal(d.dockerOk(['inspect', '-f', '{{.State.Running}}', always]).trim(), 'false');
     d.dockerOk(['rm', '-f', fail, ok, always]);
+  });
+  // Last in this file: the fixture's log is gone afterwards.
+  test('with its stderr closed the daemon neither spins nor stops serving', async () => {
+    const cpuMs = (): number => {
+      const f = readFileSync(`/proc/${d.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(f[11]) + Number(f[12])) * 10; // utime + stime, in 10 ms ticks
+    };
+    d.child.stderr?.destroy();
+    await sleep(100);
+    for (let i = 0; i < 5; i++) d.dockerOk(['ps']); // each logs a line (log-level debug)
+    const before = cpuMs();
+    await sleep(1500);
+    const used = cpuMs() - before;
+    assert.ok(used < 500, `the idle daemon used ${used} ms of CPU in 1.5 s`);
+    assert.match(d.dockerOk(['version', '--format', '{{.Server.Version}}']), /\S/);
   });
 });

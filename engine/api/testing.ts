@@ -137,6 +137,24 @@ function waitForUiUrl(child: ChildProcess, logs: () => string, timeoutMs = 20_00
   });
 }
 
+const live = new Set<TestDaemon>();
+let signalHandlers = false;
+
+/**
+ * A bench or test stopped with Ctrl-C or `timeout` would skip its finally
+ * blocks and leave its daemon's containers running with their roots gone:
+ * remove them first, then exit as the signal would have.
+ */
+function cleanUpOnSignal(): void {
+  if (signalHandlers) return;
+  signalHandlers = true;
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      void Promise.allSettled([...live].map((d) => d.cleanup())).then(() => process.kill(process.pid, sig));
+    });
+  }
+}
+
 /**
  * A `wharf daemon` on temp roots; with `serve`, a `wharf serve` (the same
  * engine plus the web UI, its URL in `uiUrl`).
@@ -250,12 +268,15 @@ export async function startTestDaemon(
           if (ids.length) d.docker(['rm', '-f', ...ids], { timeout: 60_000 });
         }
       } finally {
+        live.delete(d);
         await d.stop();
         for (const m of mountsUnder(dir).reverse()) spawnSync('umount', ['-l', m]);
         rmSync(dir, { recursive: true, force: true });
       }
     },
   };
+  live.add(d);
+  cleanUpOnSignal();
   try {
     await d.start();
   } catch (err) {

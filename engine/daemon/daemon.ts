@@ -30,8 +30,18 @@ import type { DaemonOptions } from './config.js';
 export type LogLevel = DaemonOptions['logLevel'];
 const LEVELS: Record<string, number> = { debug: 0, info: 1, warn: 2, error: 3, fatal: 4 };
 
+let stderrGuarded = false;
+
 export function makeLogger(level: LogLevel): (l: 'debug' | 'info' | 'warn' | 'error', msg: string) => void {
   const min = LEVELS[level] ?? 1;
+  // Once whoever reads our stderr is gone (a closed terminal, a parent that
+  // died), writes fail with EPIPE. Unhandled, that error would reach the
+  // uncaught-exception handler, which logs it, which fails again: a busy loop.
+  // The daemon goes on serving; its log lines are lost.
+  if (!stderrGuarded) {
+    stderrGuarded = true;
+    process.stderr.on('error', () => {});
+  }
   return (l, msg) => {
     if ((LEVELS[l] ?? 1) >= min)
       process.stderr.write(`${new Date().toISOString()} ${l.toUpperCase()} ${msg}\n`);

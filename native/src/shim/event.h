@@ -17,6 +17,7 @@ enum ep_kind
   EP_STDIN,
   EP_LISTEN,
   EP_CLIENT,
+  EP_ORPHAN,
 };
 
 struct ep_src

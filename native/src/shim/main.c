@@ -212,6 +212,7 @@ run_shim (struct shim_options *o)
     goto fail;
   if (monitor_init (&m, ATTACH_SOCK, &err) < 0)
     goto fail;
+  m.orphan.owns_cgroups = o->exec_process == NULL;
   if (o->log_path && json_log_open (&log, o->log_path, &err) < 0)
     goto fail_attach;
   if (create_container (o, oom_adj, &out, &errfd, &in, &err) < 0)

@@ -217,6 +217,7 @@ monitor_init (struct monitor *m, const char *attach_path, wharf_error_t *err)
     return wharf_make_error (err, errno, "epoll signalfd");
   if (attach_server_init (&m->attach, m->epfd, attach_path, &m->sink, err) < 0)
     return wharf_error_wrap (err, "attach socket");
+  orphan_watch_init (&m->orphan, m->epfd);
   return 0;
 }
 
@@ -291,6 +292,12 @@ monitor_run (struct monitor *m)
             case EP_CLIENT:
               attach_client_event (&m->attach, src, ev);
               break;
+            case EP_ORPHAN:
+              /* Nobody can reach this container any more: end it. Only while
+                 it runs: once reaped, its pid may belong to someone else. */
+              if (orphan_check (&m->orphan, m->exited ? 0 : m->pid) && !m->exited)
+                kill (m->pid, SIGKILL);
+              break;
             }
         }
       attach_reap (&m->attach);
@@ -300,6 +307,9 @@ monitor_run (struct monitor *m)
 void
 monitor_close_io (struct monitor *m)
 {
+  if (m->orphan.orphaned && m->exited)
+    orphan_remove_cgroups (&m->orphan);
+  orphan_watch_close (&m->orphan, m->epfd);
   ep_src_close (m->epfd, &m->sig);
   if (m->out.fd == m->master)
     (void) ep_src_set (m->epfd, &m->out, 0), m->out.fd = -1;

@@ -24,6 +24,7 @@
 #include "shim/attach.h"
 #include "shim/event.h"
 #include "shim/jsonlog.h"
+#include "shim/orphan.h"
 
 #define DRAIN_IDLE_MS 250
 #define DRAIN_MAX_MS 2000
@@ -37,6 +38,7 @@ struct monitor
   struct ep_src sig, out, err, in;
   int master; /* pty master with --terminal, else -1 */
   struct attach_server attach;
+  struct orphan_watch orphan;
   struct attach_sink sink;
   struct json_log *log; /* NULL: no log */
   struct ring *stdin_buf;
