@@ -51,13 +51,7 @@ test('a prefetched list is reused until an engine event arrives', { skip: reason
       }
     });
   });
-  const r = await d.http(
-    'POST',
-    `/containers/create?name=${name}`,
-    JSON.stringify({ Image: 'busybox:latest', Cmd: ['true'] }),
-    { 'content-type': 'application/json' },
-  );
-  assert.equal(r.status, 201, r.body);
+  await createThroughApi(d, name);
   await seen;
   const next = await list();
   assert.ok(
@@ -80,13 +74,7 @@ test(
     }
     assert.equal(snap.gen, b.generation(), 'nothing happened since the snapshot');
     const name = uniqueName('gen');
-    const r = await d.http(
-      'POST',
-      `/containers/create?name=${name}`,
-      JSON.stringify({ Image: 'busybox:latest', Cmd: ['true'] }),
-      { 'content-type': 'application/json' },
-    );
-    assert.equal(r.status, 201, r.body);
+    await createThroughApi(d, name);
     for (let i = 0; i < 100 && b.generation() === snap.gen; i++)
       await new Promise((res) => setTimeout(res, 50));
     assert.ok(b.generation() > snap.gen, 'the create event moved the generation on');
@@ -116,3 +104,14 @@ test(
     assert.match(p.reason, /reconnected/);
   },
 );
+
+/** POST /containers/create of a busybox `true` named `name`, straight to the engine. */
+async function createThroughApi(d: TestDaemon, name: string): Promise<void> {
+  const r = await d.http(
+    'POST',
+    `/containers/create?name=${name}`,
+    JSON.stringify({ Image: 'busybox:latest', Cmd: ['true'] }),
+    { 'content-type': 'application/json' },
+  );
+  assert.equal(r.status, 201, r.body);
+}
