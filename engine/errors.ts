@@ -9,11 +9,6 @@ export const ErrorCatalogue = {
   // generic
   INVALID_ARGUMENT: { status: 400, message: (what: string) => `invalid argument: ${what}` },
   INTERNAL: { status: 500, message: (what: string) => `internal error: ${what}` },
-  NOT_ROOT: {
-    status: 500,
-    message: (what: string) =>
-      `${what} needs root for now (rootless mode is not implemented yet); run as root`,
-  },
   // containers
   CONTAINER_NOT_FOUND: { status: 404, message: (id: string) => `No such container: ${id}` },
   CONTAINER_EXISTS: {

@@ -3,22 +3,12 @@
 // and every response carries the content security policy as a header (a
 // file:// page has no response headers to put it in).
 import { readFile } from 'node:fs/promises';
-import { extname, resolve, sep } from 'node:path';
+import { resolve, sep } from 'node:path';
+import { contentTypeOf } from './content-types.js';
 
 export const APP_SCHEME = 'wharf';
 export const APP_ORIGIN = `${APP_SCHEME}://app`;
 export const APP_URL = `${APP_ORIGIN}/index.html`;
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
-};
 
 /** Is this URL one of the app's own pages (for IPC sender checks)? */
 export function isAppUrl(url: string | undefined): boolean {
@@ -53,7 +43,7 @@ export function appHandler(root: string, csp: string): (req: Request) => Promise
     try {
       return new Response(await readFile(file), {
         headers: {
-          'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+          'content-type': contentTypeOf(file),
           'content-security-policy': csp,
           'x-content-type-options': 'nosniff',
         },

@@ -3,17 +3,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
-};
+import { contentTypeOf } from '../main/content-types.js';
 
 export function csp(wsOrigin: string): string {
   return [
@@ -61,7 +51,7 @@ export async function serveStatic(root: string, pathname: string, res: ServerRes
   }
   const hashed = /-[A-Za-z0-9_-]{8,}\.(js|css)$/.test(file);
   res.writeHead(200, {
-    'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+    'content-type': contentTypeOf(file),
     'content-length': st.size,
     'cache-control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache',
   });

@@ -53,16 +53,7 @@ describe('docker CLI against wharf daemon', { skip }, () => {
 
   test('a detached ticker: ps, logs -f, top, stats, inspect pid', async () => {
     const name = uniqueName('tick');
-    d.dockerOk([
-      'run',
-      '-d',
-      '--name',
-      name,
-      'busybox',
-      'sh',
-      '-c',
-      'while true; do echo tick; sleep 1; done',
-    ]);
+    d.runShDetached(name, 'while true; do echo tick; sleep 1; done');
     const cid = id(name);
     const ps = d.dockerOk(['ps', '--format', '{{.Names}}|{{.Status}}|{{.Command}}']);
     assert.match(ps, new RegExp(`${name}\\|Up (Less than a second|\\d+ seconds?)\\|"sh -c`));
@@ -116,32 +107,14 @@ describe('docker CLI against wharf daemon', { skip }, () => {
 
   test('stop sends SIGTERM, then SIGKILL after -t', async () => {
     const trap = uniqueName('trap');
-    d.dockerOk([
-      'run',
-      '-d',
-      '--name',
-      trap,
-      'busybox',
-      'sh',
-      '-c',
-      "trap 'echo got-term; exit 0' TERM; echo ready; while true; do sleep 0.1; done",
-    ]);
+    d.runShDetached(trap, "trap 'echo got-term; exit 0' TERM; echo ready; while true; do sleep 0.1; done");
     id(trap);
     await untilLogs(trap, /ready/);
     d.dockerOk(['stop', trap]);
     assert.equal(d.dockerOk(['inspect', '-f', '{{.State.ExitCode}}', trap]).trim(), '0');
     assert.match(d.dockerOk(['logs', trap]), /got-term/);
     const stubborn = uniqueName('stubborn');
-    d.dockerOk([
-      'run',
-      '-d',
-      '--name',
-      stubborn,
-      'busybox',
-      'sh',
-      '-c',
-      "trap '' TERM; while true; do sleep 0.1; done",
-    ]);
+    d.runShDetached(stubborn, "trap '' TERM; while true; do sleep 0.1; done");
     id(stubborn);
     d.dockerOk(['stop', '-t', '1', stubborn]);
     assert.equal(d.dockerOk(['inspect', '-f', '{{.State.ExitCode}}', stubborn]).trim(), '137');

@@ -59,16 +59,10 @@ describe('wharf daemon', { skip }, () => {
 
   test('containers survive a daemon restart; logs, attach and stop still work', async () => {
     const name = uniqueName('live');
-    d.dockerOk([
-      'run',
-      '-d',
-      '--name',
+    d.runShDetached(
       name,
-      'busybox',
-      'sh',
-      '-c',
       "trap 'exit 0' TERM; i=0; while true; do i=$((i+1)); echo line-$i; sleep 0.3; done",
-    ]);
+    );
     idOf(name);
     while (!/line-/.test(d.dockerOk(['logs', name]))) await sleep(50);
     const pid = Number(d.dockerOk(['inspect', '-f', '{{.State.Pid}}', name]).trim());

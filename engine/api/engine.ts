@@ -230,7 +230,7 @@ export class Engine {
 
   /** The container holding `name`, if any. */
   byName(name: string): ContainerRecord | undefined {
-    return this.runtime.find((c) => this.nameOf(c) === name);
+    return this.runtime.filter((c) => this.nameOf(c) === name)[0];
   }
 
   /** Reserves a name for a container being created (409 with Docker's message when taken). */

@@ -1,14 +1,12 @@
-// Starts an exec session for the API: the runtime's ExecSession (the code
+// Starts an exec session for the API through the runtime (the same session
 // runtime.exec uses) in <exec-root>/exec/<first 16 hex of the exec id>
 // (containerPaths.execStateDir), so the API's exec id names its state dir.
 // The API keeps its own exec records and events (exec.ts) and removes the
 // dir itself once the exit is known and the output was streamed.
-import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { containerPaths, type EnginePaths } from '../paths.js';
-import { ExecSession } from '../runtime/exec.js';
-import { resolveUser } from '../runtime/spec/user.js';
-import type { OciSpec } from '../runtime/spec/oci-types.js';
+import type { ExecSession } from '../runtime/exec.js';
 import type { ContainerRuntime, ExecOptions } from '../runtime/index.js';
 
 export async function startExec(
@@ -18,26 +16,9 @@ export async function startExec(
   execId: string,
   opts: ExecOptions,
 ): Promise<{ session: ExecSession; stateDir: string }> {
-  const spec = JSON.parse(
-    await readFile(join(containerPaths.bundle(paths, containerId), 'config.json'), 'utf8'),
-  ) as OciSpec;
-  const user = opts.user ? await resolveUser(spec.root.path, opts.user) : undefined;
-  await mkdir(containerPaths.execDir(paths), { recursive: true, mode: 0o700 });
-  const stateDir = containerPaths.execStateDir(paths, execId.slice(0, 16));
-  const session = await ExecSession.start({
-    user,
-    containerId,
-    stateDir,
-    spec,
-    opts,
-    shim: {
-      shimPath: runtime.shimPath,
-      runtimePath: runtime.runtimePath,
-      runtimeRoot: containerPaths.runtimeRoot(paths),
-      bundle: containerPaths.bundle(paths, containerId),
-    },
-  });
-  return { session, stateDir };
+  const key = execId.slice(0, 16);
+  const session = await runtime.startExecSession(containerId, opts, key);
+  return { session, stateDir: containerPaths.execStateDir(paths, key) };
 }
 
 /** Daemon start: exec dirs of an earlier daemon are of no use any more (exec records are in memory). */

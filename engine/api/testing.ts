@@ -76,6 +76,8 @@ export interface TestDaemon {
   docker(args: string[], opts?: { input?: string; timeout?: number }): SpawnSyncReturns<string>;
   /** docker CLI; throws with stderr when it fails. */
   dockerOk(args: string[], opts?: { input?: string; timeout?: number }): string;
+  /** `docker run -d --name NAME busybox sh -c SCRIPT`. */
+  runShDetached(name: string, script: string): void;
   /** Plain HTTP against the socket. */
   http(
     method: string,
@@ -203,6 +205,9 @@ export async function startTestDaemon(
         );
       }
       return r.stdout;
+    },
+    runShDetached(name, script) {
+      d.dockerOk(['run', '-d', '--name', name, 'busybox', 'sh', '-c', script]);
     },
     http(method, path, body, headers = {}) {
       return new Promise((res, rej) => {

@@ -52,7 +52,7 @@ import { SHIM_FILES } from './shim-client.js';
 import { signalNumber, thawsPaused } from './signals.js';
 import { defaultSpecBuilder, type SpecBuilder } from './spec-adapter.js';
 import { TaskDriver } from './task-driver.js';
-import { ExecRegistry, type ExecHandle } from './exec.js';
+import { ExecRegistry, type ExecHandle, type ExecSession } from './exec.js';
 import { DEFAULT_NATIVE_DIR, type ContainerRuntimeOptions, type StopOptions } from './options.js';
 import { locateCgroupByPath, readCgroupStats, type CgroupStats } from './cgroups/index.js';
 import { primeCgroupMove } from './cgroup-prime.js';
@@ -124,19 +124,12 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> implements Asy
   // ---- queries ---------------------------------------------------------
 
   list(): ContainerRecord[] {
-    return [...this.records.values()].map((r) => structuredClone(r));
+    return this.filter(() => true);
   }
 
-  /** Copies of the records `pred` accepts; cheaper than list() for lookups (only matches are copied). */
+  /** Copies of the records `pred` accepts; only matches are copied, so lookups stay cheap. */
   filter(pred: (rec: Readonly<ContainerRecord>) => boolean): ContainerRecord[] {
-    const out: ContainerRecord[] = [];
-    for (const r of this.records.values()) if (pred(r)) out.push(structuredClone(r));
-    return out;
-  }
-
-  find(pred: (rec: Readonly<ContainerRecord>) => boolean): ContainerRecord | undefined {
-    for (const r of this.records.values()) if (pred(r)) return structuredClone(r);
-    return undefined;
+    return [...this.records.values()].filter(pred).map((r) => structuredClone(r));
   }
 
   inspect(id: string): ContainerRecord {
@@ -170,13 +163,10 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> implements Asy
       this.records.set(id, rec);
       try {
         await mkdir(containerPaths.dataDir(this.paths, id), { recursive: true, mode: 0o700 });
-        trace('create mkdir');
         await this.driver.prepareRootfs(rec);
-        trace('create prepared');
         // Persist before the shim exists: a crash from here on leaves a record
         // open() can clean up; before here, a dir without a record (also cleaned).
         await this.save(rec);
-        trace('create saved');
         await this.createTask(rec);
         trace('create task');
       } catch (err) {
@@ -324,7 +314,6 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> implements Asy
     await this.locked(id, async () => {
       rec.state.status = 'removing';
       await this.save(rec, false).catch(() => {});
-      trace('remove saved');
       await this.destroy(rec);
       trace('remove destroyed');
       this.records.delete(id);
@@ -342,11 +331,16 @@ export class ContainerRuntime extends EventEmitter<RuntimeEvents> implements Asy
     return AttachClient.connect(join(this.stateDir(id), SHIM_FILES.attachSocket));
   }
 
-  /** Runs a process in the running container (a second shim in exec mode). */
-  async exec(id: string, opts: ExecOptions): Promise<ExecHandle> {
+  /** A process in the running container under an exec-mode shim (<exec-root>/exec/<key>); the caller owns it. */
+  async startExecSession(id: string, opts: ExecOptions, key?: string): Promise<ExecSession> {
     const rec = this.record(id);
     if (!this.tasks.has(id) || rec.state.status !== 'running') throw wharfError('CONTAINER_NOT_RUNNING', id);
-    const session = await this.driver.startExec(rec, opts);
+    return this.driver.startExec(rec, opts, key);
+  }
+
+  /** Runs a process in the running container; the runtime forgets it with the container's task. */
+  async exec(id: string, opts: ExecOptions): Promise<ExecHandle> {
+    const session = await this.startExecSession(id, opts);
     this.execs.add(session);
     this.emitEvent('exec_create', id, { execID: session.id });
     void session.exit.then((s) => {

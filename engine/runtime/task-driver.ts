@@ -140,14 +140,18 @@ export class TaskDriver {
     });
   }
 
-  /** Starts `opts` in the running container under an exec-mode shim. */
-  async startExec(rec: ContainerRecord, opts: ExecOptions): Promise<ExecSession> {
+  /** Starts `opts` in the running container under an exec-mode shim, state in <exec-root>/exec/<key>. */
+  async startExec(
+    rec: ContainerRecord,
+    opts: ExecOptions,
+    key = randomBytes(8).toString('hex'),
+  ): Promise<ExecSession> {
     const bundle = containerPaths.bundle(this.o.paths, rec.id);
     const spec = JSON.parse(await readFile(join(bundle, 'config.json'), 'utf8')) as OciSpec;
     return ExecSession.start({
       user: opts.user ? await resolveUser(await this.rootfsPath(rec), opts.user) : undefined,
       containerId: rec.id,
-      stateDir: containerPaths.execStateDir(this.o.paths, randomBytes(8).toString('hex')),
+      stateDir: containerPaths.execStateDir(this.o.paths, key),
       spec,
       opts,
       shim: {
