@@ -7,13 +7,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it, before, after } from 'node:test';
 import { isWharfError } from '../errors.js';
-import { isRoot } from '../testing/busybox.js';
 import type { Digest } from './index.js';
 import { imageHistory, inspectImage } from './inspect.js';
 import { shortId } from './image-store.js';
 import {
   digestOfBuffer,
-  haveUntarHelper,
+  storeTestsSkip,
   layerDirs,
   makeImage,
   openEnv,
@@ -21,11 +20,7 @@ import {
   type TestEnv,
 } from './testing.js';
 
-const skip = !isRoot()
-  ? 'needs root (layer extraction runs in its own mount namespace)'
-  : !haveUntarHelper()
-    ? 'wharf-untar not built (npx node-gyp rebuild -C native)'
-    : false;
+const skip = storeTestsSkip();
 if (skip) console.log(`# skipping image store tests: ${skip}`);
 
 const none = () => [];

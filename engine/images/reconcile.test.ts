@@ -7,7 +7,6 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
-import { isRoot } from '../testing/busybox.js';
 import { OverlayLayerStore } from '../storage/layers/layer-store.js';
 import { FileContentStore } from './content-store.js';
 import { FsImageStore } from './image-store.js';
@@ -16,7 +15,7 @@ import { reconcileStores } from './reconcile.js';
 import {
   configFor,
   digestOfBuffer,
-  haveUntarHelper,
+  storeTestsSkip,
   layerDirs,
   leftovers,
   makeImage,
@@ -25,11 +24,7 @@ import {
   type TestEnv,
 } from './testing.js';
 
-const skip = !isRoot()
-  ? 'needs root (layer extraction runs in its own mount namespace)'
-  : !haveUntarHelper()
-    ? 'wharf-untar not built (npx node-gyp rebuild -C native)'
-    : false;
+const skip = storeTestsSkip();
 if (skip) console.log(`# skipping reconcile tests: ${skip}`);
 
 /** Opens all three stores on `env.root` from scratch, as the daemon does at start. */

@@ -12,6 +12,7 @@ import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { FileContentStore } from './content-store.js';
 import { FsImageStore } from './image-store.js';
+import { isRoot } from '../testing/busybox.js';
 import type { Digest, ImageConfig, ImageRecord } from './index.js';
 import { OverlayLayerStore } from '../storage/layers/layer-store.js';
 import { defaultUntarPath } from '../storage/layers/untar.js';
@@ -70,6 +71,13 @@ export interface TestEnv {
 
 export function haveUntarHelper(): boolean {
   return existsSync(defaultUntarPath());
+}
+
+/** Why the store tests cannot run here, or false. */
+export function storeTestsSkip(): string | false {
+  if (!isRoot()) return 'needs root (layer extraction runs in its own mount namespace)';
+  if (!haveUntarHelper()) return 'wharf-untar not built (npx node-gyp rebuild -C native)';
+  return false;
 }
 
 export async function openEnv(): Promise<TestEnv> {

@@ -14,12 +14,11 @@ import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { isWharfError } from '../../errors.js';
 import { hostPlatform } from '../../registry/manifest.js';
-import { isRoot } from '../../testing/busybox.js';
 import type { Digest } from '../index.js';
 import {
   configFor,
   digestOfBuffer,
-  haveUntarHelper,
+  storeTestsSkip,
   layerDirs,
   leftovers,
   makeImage,
@@ -37,11 +36,7 @@ function which(tool: string): boolean {
   return ['/usr/bin', '/usr/local/bin', '/bin', '/usr/sbin'].some((d) => existsSync(join(d, tool)));
 }
 
-const skip = !isRoot()
-  ? 'needs root (layer extraction runs in its own mount namespace)'
-  : !haveUntarHelper()
-    ? 'wharf-untar not built (npx node-gyp rebuild -C native)'
-    : false;
+const skip = storeTestsSkip();
 const noSkopeo = skip || (!which('skopeo') && 'skopeo is not installed (apt-get install skopeo)');
 const noUmoci = skip || (!which('umoci') && 'umoci is not installed (apt-get install umoci)');
 for (const [what, why] of [
